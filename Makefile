@@ -1,0 +1,86 @@
+# Every workflow of the course. `make help` lists the targets.
+#
+# The two commands a user needs:   make lab     and     make test
+#
+# The virtual environment lives in .venv and is (re)built whenever pyproject.toml changes.
+# The data directory: COURSE_DATA_DIR if set; otherwise ../shared/data when it exists (the
+# layout of the course's shared folder); otherwise the loader's per-user cache, downloading
+# from public mirrors with checksum checks.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+ifndef COURSE_DATA_DIR
+  ifneq ($(wildcard $(CURDIR)/../shared/data/mnist),)
+    COURSE_DATA_DIR := $(abspath $(CURDIR)/../shared/data)
+  endif
+endif
+ifdef COURSE_DATA_DIR
+  export COURSE_DATA_DIR
+endif
+
+# A stale MPLBACKEND (Agg in CI images) would stop figures from showing inline.
+unexport MPLBACKEND
+
+NOTEBOOKS := $(shell find notebooks -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
+NBVAL     := --nbval --nbval-current-env --nbval-cell-timeout=300 --sanitize-with tests/nbval_sanitize.cfg
+
+.PHONY: help env lab data test test-unit test-notebooks test-portable execute sync check-sync \
+        student bench lint clean
+
+help:  ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3 on PATH)"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "The course pins Python 3.11; $(PYTHON) is " + sys.version.split()[0])'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+env: $(STAMP)  ## create or update the virtual environment in .venv
+
+data: $(STAMP)  ## make sure MNIST and Fashion-MNIST are present (downloads with checksum checks)
+	$(BIN)/python -m helpers.data fetch
+
+lab: $(STAMP) data  ## the first command: environment, data, then JupyterLab on the course
+	$(BIN)/jupyter lab notebooks/00-mnist/mnist.ipynb
+
+test: $(STAMP)  ## the second command: unit tests, pair check and nbval on every notebook
+	$(BIN)/python -m pytest $(NBVAL) tests $(NOTEBOOKS)
+
+test-unit: $(STAMP)  ## only the unit and infrastructure tests (fast)
+	$(BIN)/python -m pytest tests
+
+test-notebooks: $(STAMP)  ## only nbval on every notebook
+	$(BIN)/python -m pytest $(NBVAL) $(NOTEBOOKS)
+
+# Outputs must not depend on the BLAS thread count or the CPU kernel: re-run nbval with one
+# BLAS thread on OpenBLAS's generic Prescott kernels and NumPy's SIMD dispatch held back to
+# the x86-64-v2 baseline, then with two threads on the default kernels.
+test-portable: $(STAMP)  ## nbval with 1 thread + Prescott kernels + baseline SIMD, then 2 threads
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=Prescott \
+	NPY_DISABLE_CPU_FEATURES="$(shell $(BIN)/python tools/cpu_features.py)" \
+	  $(BIN)/python -m pytest $(NBVAL) $(NOTEBOOKS)
+	OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 $(BIN)/python -m pytest $(NBVAL) $(NOTEBOOKS)
+
+execute: $(STAMP)  ## re-execute every notebook in place with CI's settings, then re-sync the pairs
+	$(BIN)/python tools/execute.py $(NOTEBOOKS)
+	$(MAKE) --no-print-directory sync
+
+sync: $(STAMP)  ## bring each .ipynb / .md pair in step (the newer side wins)
+	$(BIN)/jupytext --sync $(NOTEBOOKS)
+
+lint: $(STAMP)  ## ruff on helpers, tests and tools
+	$(BIN)/ruff check helpers tests tools
+
+clean:  ## remove build output, student copies, caches and the virtual environment
+	rm -rf $(VENV) build student *.egg-info .pytest_cache .hypothesis .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+	find . -name .ipynb_checkpoints -type d -prune -exec rm -rf {} +
