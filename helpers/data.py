@@ -23,6 +23,8 @@ from __future__ import annotations
 import argparse
 import gzip
 import hashlib
+import http.client
+import math
 import os
 import sys
 import tempfile
@@ -49,16 +51,24 @@ FILES = {
 #: SHA-256 of the decompressed files (see the READMEs of the course's shared data folder).
 SHA256 = {
     "mnist": {
-        "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
-        "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
-        "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
-        "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+        "train-images-idx3-ubyte":
+            "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+        "train-labels-idx1-ubyte":
+            "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+        "t10k-images-idx3-ubyte":
+            "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+        "t10k-labels-idx1-ubyte":
+            "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
     },
     "fashion-mnist": {
-        "train-images-idx3-ubyte": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
-        "train-labels-idx1-ubyte": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
-        "t10k-images-idx3-ubyte": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
-        "t10k-labels-idx1-ubyte": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+        "train-images-idx3-ubyte":
+            "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+        "train-labels-idx1-ubyte":
+            "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+        "t10k-images-idx3-ubyte":
+            "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+        "t10k-labels-idx1-ubyte":
+            "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
     },
 }
 
@@ -145,7 +155,9 @@ def parse_idx(buf: bytes, name: str = "<bytes>") -> np.ndarray:
     code, ndim = buf[2], buf[3]
     if code not in IDX_DTYPES:
         known = ", ".join(f"0x{c:02X}" for c in IDX_DTYPES)
-        raise IdxFormatError(f"{name}: unknown IDX type code 0x{code:02X} (expected one of {known})")
+        raise IdxFormatError(
+            f"{name}: unknown IDX type code 0x{code:02X} (expected one of {known})"
+        )
     if ndim == 0:
         raise IdxFormatError(f"{name}: IDX header declares 0 dimensions (expected at least 1)")
     header = 4 + 4 * ndim
@@ -156,7 +168,7 @@ def parse_idx(buf: bytes, name: str = "<bytes>") -> np.ndarray:
         )
     shape = tuple(int(d) for d in np.frombuffer(buf, dtype=">u4", count=ndim, offset=4))
     dtype = IDX_DTYPES[code]
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    expected = math.prod(shape) * dtype.itemsize  # exact: int64 could overflow
     actual = len(buf) - header
     if actual < expected:
         raise IdxFormatError(
@@ -232,8 +244,14 @@ def _file_in(folder: Path, filename: str) -> Path | None:
 
 
 def _dataset_folder(root: Path, name: str) -> Path:
-    """Accept both a root holding ``<name>/`` and the data set's own folder."""
-    return root / name if (root / name).is_dir() else root
+    """Accept both a root holding ``<name>/`` and the data set's own folder.
+
+    The data sets share file names, so a folder named after another data set (``mnist/``
+    when ``name`` is ``fashion-mnist``) is never taken for this one.
+    """
+    if (root / name).is_dir() or (root.name in SHA256 and root.name != name):
+        return root / name
+    return root
 
 
 def _has_all_files(folder: Path) -> bool:
@@ -287,17 +305,21 @@ def download_file(
             content = read_bytes(tmp)
             actual = sha256(content)
             if actual != expected_sha256:
-                raise ChecksumError(f"SHA-256 {actual}, expected {expected_sha256}")
+                raise ChecksumError(
+                    f"checksum mismatch: SHA-256 {actual}, expected {expected_sha256}"
+                )
             parse_idx(content, name=url)
             os.replace(tmp, target)
             return target
-        except (OSError, DataError, ValueError) as exc:
+        except (OSError, http.client.HTTPException, DataError, ValueError) as exc:
             if isinstance(exc, urllib.error.HTTPError):
                 reason = f"HTTP {exc.code} {exc.reason}"
             elif isinstance(exc, urllib.error.URLError):
                 reason = f"unreachable ({exc.reason})"
-            else:
-                reason = str(exc)
+            elif isinstance(exc, http.client.HTTPException):  # not an OSError
+                reason = f"broken HTTP response ({exc!r})"
+            else:  # without the name of the temporary file, which is about to go
+                reason = str(exc).replace(f"{tmp}: ", "")
             failures.append(f"  {url}: {reason}")
         finally:
             tmp.unlink(missing_ok=True)
@@ -458,7 +480,7 @@ def read_kaggle_csv(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray | N
     if non_integer:
         raise DataError(
             f"{path}: column {non_integer[0]!r} holds {frame[non_integer[0]].dtype} values "
-            f"({len(non_integer)} such columns); expected whole numbers"
+            f"(in {len(non_integer)} of {len(columns)} columns); expected whole numbers"
         )
     pixels = frame[PIXEL_COLUMNS].to_numpy()
     if pixels.min() < 0 or pixels.max() > 255:
@@ -613,7 +635,7 @@ def minibatches(
     rng: np.random.Generator | None = None,
     drop_last: bool = False,
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Yield ``(X_batch, y_batch)`` pairs covering the data once (one epoch).
+    """An iterator over ``(X_batch, y_batch)`` pairs covering the data once (one epoch).
 
     X: ``(N, ...)``; y: ``(N, ...)``. With a generator ``rng`` the order is a fresh seeded
     permutation; without one, the stored order. The last batch may be smaller unless
@@ -624,6 +646,13 @@ def minibatches(
         raise ValueError(f"X has {n} examples but y has {len(y)}")
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    # Checked here, at the call; the batches come from a generator.
+    return _batches(X, y, batch_size, rng, drop_last)
+
+
+def _batches(X, y, batch_size, rng, drop_last):
+    """The generator behind minibatches (arguments already checked)."""
+    n = len(X)
     order = rng.permutation(n) if rng is not None else None
     stop = n - n % batch_size if drop_last else n
     for start in range(0, stop, batch_size):
@@ -640,8 +669,12 @@ def minibatches(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m helpers.data", description=__doc__.split("\n")[0])
-    parser.add_argument("command", choices=["fetch"], help="make sure the files are present and valid")
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers.data", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "command", choices=["fetch"], help="make sure the files are present and valid"
+    )
     parser.add_argument("--dataset", choices=[*DATASETS, "all"], default="all")
     parser.add_argument("--data-dir", default=None)
     args = parser.parse_args(argv)

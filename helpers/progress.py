@@ -7,7 +7,7 @@ bar's ever-changing text or widget state.
 """
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -20,10 +20,14 @@ def enabled() -> bool:
     return os.environ.get("COURSE_PROGRESS", "1").strip().lower() not in _OFF
 
 
-def progress(iterable: Iterable[T], total: int | None = None, desc: str = "") -> Iterator[T]:
-    """Wrap ``iterable`` in a tqdm bar when bars are enabled, else return it unchanged."""
+def progress(iterable: Iterable[T], total: int | None = None, desc: str = "") -> Iterable[T]:
+    """Wrap ``iterable`` in a tqdm bar when bars are enabled, else return it unchanged.
+
+    The bar (when there is one) is the tqdm object itself, so a training loop may call
+    ``bar.set_postfix(loss=...)``; check ``hasattr(bar, "set_postfix")`` first.
+    """
     if not enabled():
-        return iter(iterable)
+        return iterable
     from tqdm.auto import tqdm
 
-    return iter(tqdm(iterable, total=total, desc=desc, leave=False))
+    return tqdm(iterable, total=total, desc=desc, leave=False)
