@@ -28,7 +28,7 @@ endif
 unexport MPLBACKEND
 
 NOTEBOOKS := $(shell find notebooks -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
-NBVAL     := --nbval --nbval-current-env --nbval-cell-timeout=300 --sanitize-with tests/nbval_sanitize.cfg
+NBVAL     := --nbval --nbval-current-env --nbval-cell-timeout=300 --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 .PHONY: help env lab data test test-unit test-notebooks test-portable execute sync \
         student bench lint clean
@@ -78,10 +78,49 @@ execute: $(STAMP)  ## re-execute every notebook in place with CI's settings, the
 sync: $(STAMP)  ## bring each .ipynb / .md pair in step (the newer side wins)
 	$(BIN)/jupytext --sync $(NOTEBOOKS)
 
+student: $(STAMP)  ## write student copies of the exercise notebooks into student/ (solutions removed)
+	$(BIN)/python tools/make_student.py
+	$(BIN)/python tools/pack_student.py  # the hand-out: build/student-handout.zip
+
+bench: $(STAMP)  ## benchmark: tutorial recipe vs course training vs BLAS bound (vs PyTorch if installed)
+	$(BIN)/python tools/bench.py
+
 lint: $(STAMP)  ## ruff on helpers, tests and tools
 	$(BIN)/ruff check helpers tests tools
 
+# Publishing: the website, the slides and the browser tests. Jupyter Book 1 pins
+# markdown-it-py 3 where the course's stack has 4, so these tools get their own environment,
+# .venv-publish, from pyproject.toml's `publish` extra; .venv stays exactly as pinned.
+# MathJax, reveal.js and require.js come from the npm registry at the versions pinned in
+# package-lock.json and are copied into build/ (no CDN, nothing vendored in git).
+PUB_VENV  := .venv-publish
+PUB_BIN   := $(PUB_VENV)/bin
+PUB_STAMP := $(PUB_VENV)/.installed
+NPM_STAMP := node_modules/.installed
+
+.PHONY: html slides test-browser
+
+$(PUB_STAMP): pyproject.toml
+	test -x $(PUB_BIN)/python || $(PYTHON) -m venv $(PUB_VENV)
+	$(PUB_BIN)/python -m pip install --quiet --upgrade pip
+	$(PUB_BIN)/python -m pip install --quiet -e '.[publish]'
+	@touch $@
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+html: $(PUB_STAMP) $(NPM_STAMP)  ## the course as a website in build/html (stored outputs, no CDN)
+	$(PUB_BIN)/python tools/build_site.py
+
+slides: $(STAMP) $(NPM_STAMP)  ## reveal.js decks of the lecture notebooks in build/slides
+	$(BIN)/python tools/build_slides.py
+
+# Needs Debian's chromium at /usr/bin/chromium (.ci/run installs it); never a downloaded one.
+test-browser: $(STAMP) $(PUB_STAMP) html slides  ## Chromium: JupyterLab run-all, website, slides
+	$(PUB_BIN)/python -m pytest tests/browser
+
 clean:  ## remove build output, student copies, caches and the virtual environment
-	rm -rf $(VENV) build student *.egg-info .pytest_cache .hypothesis .ruff_cache
+	rm -rf $(VENV) $(PUB_VENV) node_modules build student tests/artifacts *.egg-info .pytest_cache .hypothesis .ruff_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 	find . -name .ipynb_checkpoints -type d -prune -exec rm -rf {} +

@@ -4,7 +4,7 @@
 
 What it does, in order:
 
-1. Stages ``site/`` (``_config.yml``, ``intro.md``) and the executed notebooks into
+1. Stages ``site/`` (``_config.yml``, ``intro.md``, ``favicon.svg``) and the executed notebooks into
    ``build/site-src/``. Only the ``.ipynb`` side of each jupytext pair is staged: it holds
    the stored outputs the website shows (nothing is re-executed), while Jupyter Book would
    read a MyST ``.md`` twin as a notebook *without* outputs, and two sources with one name
@@ -83,7 +83,7 @@ def build(notebooks: Path, out: Path, work: Path, strict: bool) -> Path:
     src = work / "site-src"
     shutil.rmtree(src, ignore_errors=True)
     src.mkdir(parents=True)
-    for name in ("_config.yml", "intro.md"):
+    for name in ("_config.yml", "intro.md", "favicon.svg"):
         shutil.copy2(ROOT / "site" / name, src / name)
     parts = stage_notebooks(notebooks, src)
     if not parts:
@@ -111,6 +111,16 @@ def build(notebooks: Path, out: Path, work: Path, strict: bool) -> Path:
     shutil.rmtree(out, ignore_errors=True)
     shutil.move(html, out)
     vendor_mathjax(out / "_static", ROOT / "node_modules")
+    # Jupyter Book's index.html is a bare redirect to the root page; give it a head, so the
+    # browser does not ask the server for /favicon.ico either.
+    (out / "index.html").write_text(
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'
+        '<meta http-equiv="Refresh" content="0; url=intro.html">\n'
+        '<link rel="icon" href="_static/favicon.svg">\n'
+        "<title>MNIST from scratch</title></head>\n"
+        '<body><a href="intro.html">MNIST from scratch</a></body></html>\n',
+        encoding="utf-8",
+    )
     return out
 
 

@@ -5,6 +5,7 @@
 Every notebook that is not an exercise sheet (00-mnist, each derivation and each
 implementation) becomes ``build/slides/<topic>/<name>.slides.html``, with the stored outputs
 (nothing is re-executed) and the cells' ``slideshow`` metadata deciding what starts a slide.
+Links to other lecture notebooks lead to their decks; links to exercise sheets become text.
 The decks use nbconvert's reveal template through ``site/slides/course-reveal``, which loads
 reveal.js 4, require.js and MathJax 3 from ``build/slides/_assets/``, copied from
 ``node_modules/`` (``npm ci``): the decks need no network. ``build/slides/index.html`` lists
@@ -13,6 +14,7 @@ the decks in course order.
 
 import argparse
 import html
+import re
 import shutil
 import sys
 import time
@@ -49,6 +51,8 @@ VENDORED = [
 
 def vendor_assets(out: Path, node_modules: Path) -> None:
     """Copy reveal.js, require.js and MathJax from ``node_modules`` into ``out/_assets``."""
+    (out / ASSETS).mkdir(parents=True, exist_ok=True)
+    shutil.copy2(ROOT / "site" / "favicon.svg", out / ASSETS / "favicon.svg")
     for src_rel, dest_rel in VENDORED:
         src, dest = node_modules / src_rel, out / ASSETS / dest_rel
         if not src.exists():
@@ -76,6 +80,28 @@ def exporter(prefix: str) -> SlidesExporter:
     return SlidesExporter(config=c)
 
 
+LINK = re.compile(r"\[([^\]]*)\]\(([^)\s#]+)\.ipynb(#[^)\s]*)?\)")
+
+
+def link_decks(nb: nbformat.NotebookNode, folder: Path) -> None:
+    """Point markdown links to other notebooks at their decks.
+
+    ``[text](x.ipynb)`` becomes ``[text](x.slides.html)`` when x is a lecture notebook (it
+    has a deck); for an exercise sheet, which has none, only the text stays.
+    """
+
+    def repl(m: re.Match) -> str:
+        text, stem, anchor = m.group(1), m.group(2), m.group(3) or ""
+        target = folder / f"{stem}.ipynb"
+        if is_lecture(target) and target.is_file():
+            return f"[{text}]({stem}.slides.html{anchor})"
+        return text if not is_lecture(target) else m.group(0)
+
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = LINK.sub(repl, cell.source)
+
+
 def deck_title(nb: nbformat.NotebookNode, fallback: str) -> str:
     """The first markdown heading of the notebook, else ``fallback``."""
     for cell in nb.cells:
@@ -99,6 +125,7 @@ def build(notebooks: Path, out: Path) -> list[Path]:
         links = []
         for path in lectures:
             nb = nbformat.read(path, as_version=4)
+            link_decks(nb, path.parent)
             body, _ = exp.from_notebook_node(
                 nb, resources={"metadata": {"name": path.stem, "path": str(path.parent)}}
             )
@@ -114,7 +141,8 @@ def build(notebooks: Path, out: Path) -> list[Path]:
         sys.exit(f"no lecture notebooks found under {notebooks}")
     (out / "index.html").write_text(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<title>MNIST from scratch: slides</title></head><body>\n"
+        "<title>MNIST from scratch: slides</title>"
+        f'<link rel="icon" href="{ASSETS}/favicon.svg"></head><body>\n'
         "<h1>MNIST from scratch: lecture slides</h1>\n"
         "<p>Arrow keys move between slides, <kbd>S</kbd> opens the speaker view, "
         "<kbd>Esc</kbd> the overview.</p>\n" + "\n".join(items) + "\n</body></html>\n",

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 import tempfile
 from pathlib import Path
@@ -91,8 +90,9 @@ def _strip_blocks(
 
 def student_notebook(nb: nbformat.NotebookNode, name: str) -> tuple[nbformat.NotebookNode, int]:
     """The student version of ``nb`` and the number of solution blocks removed from it."""
-    student = nbformat.v4.new_notebook(metadata=dict(nb.metadata), nbformat=4,
-                                       nbformat_minor=nb.get("nbformat_minor", 5))
+    student = nbformat.v4.new_notebook(
+        metadata=dict(nb.metadata), nbformat=4, nbformat_minor=nb.get("nbformat_minor", 5)
+    )
     student.metadata.pop("widgets", None)
     total = 0
     for index, cell in enumerate(nb.cells, start=1):
@@ -107,7 +107,8 @@ def student_notebook(nb: nbformat.NotebookNode, name: str) -> tuple[nbformat.Not
         elif cell.cell_type == "markdown":
             cell.source, n = _strip_blocks(cell.source, MD_BEGIN, MD_END, where, None)
             if n and not cell.source.strip():
-                continue
+                total += n
+                continue  # a cell of solution notes only: dropped
         else:
             n = 0
         total += n
@@ -127,7 +128,8 @@ def destination(path: Path, out: Path) -> Path:
 def exercise_notebooks(root: Path = NOTEBOOKS) -> list[Path]:
     """Every ``*exercises*.ipynb`` under ``root``, sorted (checkpoints skipped)."""
     return sorted(
-        p for p in root.rglob("*.ipynb")
+        p
+        for p in root.rglob("*.ipynb")
         if "exercises" in p.name and ".ipynb_checkpoints" not in p.parts
     )
 
@@ -165,10 +167,18 @@ def make_student(paths: list[Path], out: Path) -> list[tuple[Path, Path, int]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("notebooks", nargs="*", type=Path,
-                        help="exercise notebooks (default: every *exercises*.ipynb in notebooks/)")
-    parser.add_argument("--out", type=Path, default=ROOT / "student",
-                        help="output folder (default: student/ in the repository)")
+    parser.add_argument(
+        "notebooks",
+        nargs="*",
+        type=Path,
+        help="exercise notebooks (default: every *exercises*.ipynb in notebooks/)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=ROOT / "student",
+        help="output folder (default: student/ in the repository)",
+    )
     args = parser.parse_args(argv)
     paths = args.notebooks or exercise_notebooks()
     if not paths:

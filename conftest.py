@@ -9,7 +9,7 @@ shared data folder when the caller did not name one.
 import os
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parent
 
 os.environ["COURSE_PROGRESS"] = "0"
 os.environ.pop("MPLBACKEND", None)
