@@ -108,7 +108,8 @@ def test_links_between_notebooks_resolve(path):
     for c in nb["cells"]:
         if c["cell_type"] != "markdown":
             continue
-        for target in re.findall(r"\]\(([^)#\s]+\.(?:ipynb|md))(?:#[^)]*)?\)", "".join(c["source"])):
+        source = "".join(c["source"])
+        for target in re.findall(r"\]\(([^)#\s]+\.(?:ipynb|md))(?:#[^)]*)?\)", source):
             if "://" in target:
                 continue
             assert (path.parent / target).exists(), f"{path.name}: broken link to {target}"
@@ -124,7 +125,9 @@ def test_setup_shows_figures_inline_even_with_mplbackend_set(tmp_path):
     nb = nbformat.v4.new_notebook()
     nb.cells = [
         nbformat.v4.new_code_cell("from helpers.nbsetup import setup\nrng = setup(seed=0)"),
-        nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([0, 1])"),
+        nbformat.v4.new_code_cell(
+            "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([0, 1])"
+        ),
     ]
     env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=str(ROOT))
     client = NotebookClient(nb, timeout=120, kernel_name="python3")

@@ -34,6 +34,10 @@ SOLUTION_LINES = {
         "W -= lr * dW",
         "**Solution notes.**",
     ],
+    "02-relu-network/3-exercises.ipynb": [
+        "return 784 * 512 + 512 + 512 * 10 + 10  # 407,050",
+        "**Solution notes.**",
+    ],
 }
 
 

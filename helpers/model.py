@@ -1,0 +1,197 @@
+"""The two-layer ReLU network of topic 02: D inputs, H hidden ReLU units, C softmax outputs.
+
+    z1 = X @ W0 + b0      (N, H)      a  = max(z1, 0)          (N, H)
+    s  = a @ W1 + b1      (N, C)      L  = mean cross-entropy(softmax(s), y) + reg/2 (|W0|² + |W1|²)
+
+Backward, with delta2 = dL/ds = (softmax(s) - onehot(y)) / N:
+
+    dW1 = a.T @ delta2    db1 = delta2.sum(0)
+    delta1 = (delta2 @ W1.T) * 1[z1 > 0]
+    dW0 = X.T @ delta1    db0 = delta1.sum(0)      (plus reg * W for the weights)
+
+The L2 penalty applies to the weights only, never to the biases. No gradient is computed for
+the input X (nothing upstream needs it).
+
+Written for speed on mini-batches: float32 by default, the hidden activations computed in
+place in buffers allocated once per batch size and reused, every product a plain row-major
+GEMM that BLAS takes without copying (``X.T`` is a free transposed view).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from helpers.data import check_labels
+from helpers.layers import softmax_cross_entropy
+
+INITS = ("he", "tutorial")
+
+
+class TwoLayerNet:
+    """A D-H-C network with one hidden ReLU layer and softmax cross-entropy loss.
+
+    Parameters are in ``self.params``: ``W0`` (D, H), ``b0`` (H,), ``W1`` (H, C), ``b1`` (C,),
+    all of ``dtype``. ``init`` chooses the initial weights (biases start at 0):
+
+    - ``"he"``: ``W ~ N(0, 2 / fan_in)``, He et al.'s scale that keeps the variance of ReLU
+      activations about constant from layer to layer;
+    - ``"tutorial"``: ``W ~ 0.1 * N(0, 1)``, the source tutorials' fixed scale.
+
+    ``rng``: a ``np.random.Generator`` (or an int seed); it must be given, so that every
+    network is reproducible. The weights are drawn in float64 and then cast, so float32 and
+    float64 networks built from the same seed start from the same point.
+    """
+
+    def __init__(
+        self,
+        D: int = 784,
+        H: int = 256,
+        C: int = 10,
+        init: str = "he",
+        dtype=np.float32,
+        rng: np.random.Generator | int | None = None,
+    ):
+        if rng is None:
+            raise ValueError("pass rng=np.random.default_rng(seed) so the weights are reproducible")
+        for name, value in (("D", D), ("H", H), ("C", C)):
+            if int(value) != value or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if C < 2:
+            raise ValueError(f"C must be at least 2 classes, got {C}")
+        if init not in INITS:
+            raise ValueError(f"init must be one of {INITS}, got {init!r}")
+        dtype = np.dtype(dtype)
+        if dtype not in (np.float32, np.float64):
+            raise TypeError(f"dtype must be float32 or float64, got {dtype}")
+        rng = np.random.default_rng(rng)
+        self.D, self.H, self.C, self.init, self.dtype = int(D), int(H), int(C), init, dtype
+
+        def weights(fan_in: int, fan_out: int) -> np.ndarray:
+            scale = np.sqrt(2.0 / fan_in) if init == "he" else 0.1
+            return (scale * rng.standard_normal((fan_in, fan_out))).astype(dtype)
+
+        self.params: dict[str, np.ndarray] = {
+            "W0": weights(self.D, self.H),
+            "b0": np.zeros(self.H, dtype),
+            "W1": weights(self.H, self.C),
+            "b1": np.zeros(self.C, dtype),
+        }
+        self._buffers: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def __repr__(self) -> str:
+        return (
+            f"TwoLayerNet(D={self.D}, H={self.H}, C={self.C}, init={self.init!r}, "
+            f"dtype={self.dtype})"
+        )
+
+    # ----------------------------------------------------------------------------------
+    def _check_X(self, X) -> np.ndarray:
+        """``X`` (N, D) float as a C-contiguous array of the model's dtype, else an error."""
+        X = np.asarray(X)
+        if not np.issubdtype(X.dtype, np.floating):
+            raise TypeError(
+                f"X must hold float pixels, got {X.dtype} "
+                "(scale uint8 images first, e.g. helpers.data.scale(images))"
+            )
+        if X.ndim != 2 or X.shape[1] != self.D:
+            raise ValueError(f"X must have shape (N, {self.D}), got {X.shape}")
+        if len(X) == 0:
+            raise ValueError("X is empty: need at least one example")
+        if not np.isfinite(X).all():
+            raise ValueError("X contains NaN or inf")
+        return np.ascontiguousarray(X, dtype=self.dtype)
+
+    def _work(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Two (n, H) scratch arrays for a batch of n, allocated once and reused."""
+        buf = self._buffers.get(n)
+        if buf is None:
+            if len(self._buffers) >= 4:  # a training run uses one or two batch sizes
+                self._buffers.clear()
+            buf = (np.empty((n, self.H), self.dtype), np.empty((n, self.H), self.dtype))
+            self._buffers[n] = buf
+        return buf
+
+    def zero_grads(self) -> dict[str, np.ndarray]:
+        """A fresh dict of arrays shaped like ``params`` (to pass as ``grads=``)."""
+        return {k: np.zeros_like(v) for k, v in self.params.items()}
+
+    # ----------------------------------------------------------------------------------
+    def scores(self, X) -> np.ndarray:
+        """Class scores (logits) ``relu(X @ W0 + b0) @ W1 + b1``.
+
+        X: (N, D) float (converted to the model's dtype). Returns a new (N, C) array.
+        """
+        X = self._check_X(X)
+        p = self.params
+        a = X @ p["W0"]
+        a += p["b0"]
+        np.maximum(a, 0, out=a)
+        s = a @ p["W1"]
+        s += p["b1"]
+        return s
+
+    def predict(self, X) -> np.ndarray:
+        """Predicted classes: X (N, D) float -> int64 (N,), the argmax of the scores."""
+        return self.scores(X).argmax(axis=1)
+
+    def loss(self, X, y, reg: float = 0.0, grads: dict | None = None):
+        """Mean cross-entropy loss of the batch plus ``reg/2 * (|W0|² + |W1|²)``, and its gradients.
+
+        X: (N, D) float; y: (N,) int labels in ``0..C-1``; reg >= 0.
+        Returns ``(loss, grads)``: a Python float and a dict with the keys of ``params``
+        holding dL/dparam, each with its parameter's shape and dtype. The gradients are
+        written into ``grads`` when given (a dict like :meth:`zero_grads` returns; the
+        training loop reuses one), else into new arrays.
+        """
+        X = self._check_X(X)
+        y = check_labels(y, n=len(X), num_classes=self.C)
+        if reg < 0 or not np.isfinite(reg):
+            raise ValueError(f"reg must be a finite number >= 0, got {reg}")
+        if grads is None:
+            grads = {k: np.empty_like(v) for k, v in self.params.items()}
+        else:
+            for k, v in self.params.items():
+                g = grads.get(k)
+                if not isinstance(g, np.ndarray) or g.shape != v.shape or g.dtype != v.dtype:
+                    raise ValueError(f"grads[{k!r}] must be a {v.dtype} array of shape {v.shape}")
+        with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+            loss = self._loss(X, y, reg, grads)
+        if not math.isfinite(loss):
+            raise FloatingPointError(
+                f"the loss is {loss}: the scores overflowed (weights too large? diverged "
+                "training? lower the learning rate)"
+            )
+        return loss, grads
+
+    def _loss(self, X: np.ndarray, y: np.ndarray, reg: float, grads: dict) -> float:
+        """Forward and backward pass on checked X (model dtype, C-contiguous) and int labels y.
+
+        Fills ``grads`` and returns the loss (NaN when the scores are not finite).
+        """
+        p = self.params
+        W0, b0, W1, b1 = p["W0"], p["b0"], p["W1"], p["b1"]
+        a, delta1 = self._work(len(X))
+
+        # forward: a = relu(X W0 + b0), computed in place in one buffer
+        np.matmul(X, W0, out=a)
+        a += b0
+        np.maximum(a, 0, out=a)
+        s = a @ W1  # (N, C), small
+        s += b1
+        loss, delta2 = softmax_cross_entropy(s, y, check=False)  # delta2 = (P - Y) / N
+
+        # backward
+        np.matmul(a.T, delta2, out=grads["W1"])
+        delta2.sum(axis=0, out=grads["b1"])
+        np.matmul(delta2, W1.T, out=delta1)
+        np.multiply(delta1, a > 0, out=delta1)  # a > 0 exactly where z1 > 0
+        np.matmul(X.T, delta1, out=grads["W0"])
+        delta1.sum(axis=0, out=grads["b0"])
+
+        if reg:
+            loss += 0.5 * reg * float(np.vdot(W0, W0) + np.vdot(W1, W1))
+            grads["W0"] += reg * W0
+            grads["W1"] += reg * W1
+        return loss

@@ -1,0 +1,233 @@
+"""Mini-batch training and evaluation of a model with ``loss``/``scores``/``params``.
+
+``fit`` runs seeded mini-batch gradient descent and records a :class:`History`;
+``evaluate`` computes the mean loss and the accuracy on a data set in chunks.
+
+The model contract (``helpers.model.TwoLayerNet`` fulfils it): ``model.params`` a dict of
+float arrays, ``model.loss(X, y, reg, grads=None) -> (loss, grads)`` with grads under the same
+keys, ``model.scores(X) -> (N, C)``. Models that also offer ``_check_X`` and ``_loss`` (the
+unchecked inner pass) are trained through those, skipping per-batch input checks that
+``fit`` has already done once for the whole data.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from helpers.data import NUM_CLASSES, check_labels
+from helpers.layers import softmax_cross_entropy
+from helpers.optim import RULES
+from helpers.progress import progress
+
+SCHEDULES = ("constant", "cosine", "linear")
+
+
+class History(dict):
+    """What ``fit`` records, one entry per evaluation: a dict of equal-length lists.
+
+    Keys: ``step`` (updates done), ``epoch`` (passes over the data, fractional between
+    epochs), ``lr`` (learning rate of the last update), ``train_loss`` (mean mini-batch loss
+    since the previous evaluation), ``train_acc`` (accuracy on a fixed subset of the training
+    data), ``val_loss``, ``val_acc``, ``time`` (seconds of training since the start,
+    evaluation time excluded). ``eval_time`` (attribute): total seconds spent evaluating.
+    """
+
+    KEYS = ("step", "epoch", "lr", "train_loss", "train_acc", "val_loss", "val_acc", "time")
+
+    def __init__(self):
+        super().__init__({k: [] for k in self.KEYS})
+        self.eval_time = 0.0
+
+    def append(self, **row) -> None:
+        """Add one evaluation; ``row`` must give every key once."""
+        if set(row) != set(self.KEYS):
+            raise ValueError(f"a history row needs exactly the keys {self.KEYS}")
+        for k in self.KEYS:
+            self[k].append(row[k])
+
+    def first_reaching(self, key: str, value: float) -> int | None:
+        """Index of the first entry with ``history[key] >= value``, or None."""
+        return next((i for i, v in enumerate(self[key]) if v >= value), None)
+
+    def __repr__(self) -> str:
+        n = len(self["step"])
+        if not n:
+            return "History(empty)"
+        return (
+            f"History({n} evaluations, last: epoch {self['epoch'][-1]:.2f}, "
+            f"val_acc {self['val_acc'][-1]:.4f}, time {self['time'][-1]:.2f} s)"
+        )
+
+
+def evaluate(model, X, y, batch_size: int = 4096) -> tuple[float, float]:
+    """Mean cross-entropy loss (no L2 term) and accuracy of ``model`` on ``(X, y)``.
+
+    X: (N, D) float; y: (N,) int labels. Scores are computed ``batch_size`` rows at a time to
+    bound memory. Returns ``(loss, accuracy)``, two Python floats, accuracy in [0, 1].
+    """
+    X = np.asarray(X)
+    if X.ndim != 2 or len(X) == 0:
+        raise ValueError(f"X must have shape (N, D) with N >= 1, got {X.shape}")
+    y = check_labels(y, n=len(X))
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    total_loss, correct = 0.0, 0
+    for start in range(0, len(X), batch_size):
+        s = model.scores(X[start : start + batch_size])
+        yb = y[start : start + batch_size]
+        loss, _ = softmax_cross_entropy(s, yb)
+        total_loss += loss * len(yb)
+        correct += int((s.argmax(axis=1) == yb).sum())
+    return total_loss / len(X), correct / len(X)
+
+
+def _schedule(schedule, lr: float) -> Callable[[float], float]:
+    """The learning rate as a function of training progress t in [0, 1)."""
+    if callable(schedule):
+        return lambda t: lr * float(schedule(t))
+    if schedule == "constant":
+        return lambda t: lr
+    if schedule == "cosine":
+        return lambda t: lr * 0.5 * (1.0 + math.cos(math.pi * t))
+    if schedule == "linear":
+        return lambda t: lr * (1.0 - t)
+    raise ValueError(f"schedule must be one of {SCHEDULES} or a function of t in [0, 1)")
+
+
+def fit(
+    model,
+    X_train,
+    y_train,
+    X_val=None,
+    y_val=None,
+    *,
+    epochs: int,
+    batch_size: int = 128,
+    lr: float = 0.1,
+    reg: float = 0.0,
+    rng: np.random.Generator,
+    optimizer: str = "sgd",
+    momentum: float = 0.9,
+    schedule: str | Callable[[float], float] = "constant",
+    eval_every: int | None = None,
+    train_eval_size: int = 5000,
+    eval_batch_size: int = 4096,
+    desc: str = "training",
+) -> History:
+    """Train ``model`` in place by mini-batch gradient descent; return its :class:`History`.
+
+    X_train: (N, D) float, y_train: (N,) int; X_val, y_val: the same for validation (or both
+    None: ``val_loss``/``val_acc`` are then NaN). Each epoch visits the training data in a
+    fresh order drawn from ``rng`` (a ``np.random.Generator``), in batches of ``batch_size``
+    (the last one smaller when N is not a multiple).
+
+    - ``lr``: the (initial) learning rate; ``schedule``: ``"constant"``, ``"cosine"`` (decay
+      to 0 along half a cosine), ``"linear"`` (to 0), or a function of the progress t in
+      [0, 1) giving the factor applied to ``lr``.
+    - ``optimizer``: ``"sgd"`` or ``"momentum"`` (with ``momentum`` mu), from helpers.optim.
+    - ``reg``: L2 strength on the weights (see the model's ``loss``).
+    - ``eval_every``: evaluate every so many steps (default: at the end of every epoch); the
+      end of training is always evaluated. ``train_acc`` uses a fixed random subset of
+      ``train_eval_size`` training examples, so evaluations stay cheap.
+
+    Training data are converted once to the model's dtype. Shows a progress bar (off when
+    ``COURSE_PROGRESS=0``). Raises FloatingPointError when training diverges (weights or loss
+    become NaN or inf: the learning rate is too high).
+    """
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError("rng must be a np.random.Generator, e.g. np.random.default_rng(0)")
+    if int(epochs) != epochs or epochs < 1:
+        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+    if int(batch_size) != batch_size or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    if not np.isfinite(lr) or lr <= 0:
+        raise ValueError(f"lr must be a positive number, got {lr}")
+    if not np.isfinite(reg) or reg < 0:
+        raise ValueError(f"reg must be a finite number >= 0, got {reg}")
+    if optimizer not in RULES:
+        raise ValueError(f"optimizer must be one of {tuple(RULES)}, got {optimizer!r}")
+    if eval_every is not None and (int(eval_every) != eval_every or eval_every < 1):
+        raise ValueError(f"eval_every must be a positive step count or None, got {eval_every!r}")
+    if (X_val is None) != (y_val is None):
+        raise ValueError("give both X_val and y_val, or neither")
+    lr_at = _schedule(schedule, lr)
+
+    check = getattr(model, "_check_X", lambda X: np.asarray(X))
+    num_classes = getattr(model, "C", NUM_CLASSES)
+    X = check(X_train)
+    y = check_labels(y_train, n=len(X), num_classes=num_classes)
+    if X_val is not None:
+        X_val = check(X_val)
+        y_val = check_labels(y_val, n=len(X_val), num_classes=num_classes)
+    n = len(X)
+    batch_size = int(batch_size)
+    steps_per_epoch = math.ceil(n / batch_size)
+    total = int(epochs) * steps_per_epoch
+    eval_every = int(eval_every) if eval_every else steps_per_epoch
+
+    sub = np.sort(rng.choice(n, size=min(train_eval_size, n), replace=False))
+    X_sub, y_sub = X[sub], y[sub]
+
+    rule = RULES[optimizer]
+    configs = {k: {"learning_rate": lr} for k in model.params}
+    if optimizer == "momentum":
+        for c in configs.values():
+            c["momentum"] = momentum
+    if hasattr(model, "_loss"):
+        grads = {k: np.empty_like(v) for k, v in model.params.items()}
+        step_loss = lambda Xb, yb: model._loss(Xb, yb, reg, grads)  # noqa: E731
+    else:
+        grads = None
+        step_loss = None
+
+    history = History()
+    losses: list[float] = []
+    train_time = 0.0
+    order = None
+    tick = time.perf_counter()
+    for step in progress(range(total), total=total, desc=desc):
+        i = step % steps_per_epoch
+        if i == 0:
+            order = rng.permutation(n)
+        idx = order[i * batch_size : (i + 1) * batch_size]
+        Xb, yb = X[idx], y[idx]
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked below
+            if step_loss is not None:
+                loss = step_loss(Xb, yb)
+            else:
+                loss, grads = model.loss(Xb, yb, reg)
+        if not math.isfinite(loss):
+            raise FloatingPointError(f"loss became {loss} at step {step}: lower the learning rate")
+        losses.append(loss)
+        rate = lr_at(step / total)
+        for k, w in model.params.items():
+            configs[k]["learning_rate"] = rate
+            rule(w, grads[k], configs[k])
+
+        done = step + 1
+        if done % eval_every == 0 or done == total:
+            train_time += time.perf_counter() - tick
+            t0 = time.perf_counter()
+            _, train_acc = evaluate(model, X_sub, y_sub, eval_batch_size)
+            if X_val is not None:
+                val_loss, val_acc = evaluate(model, X_val, y_val, eval_batch_size)
+            else:
+                val_loss = val_acc = float("nan")
+            history.append(
+                step=done,
+                epoch=done / steps_per_epoch,
+                lr=rate,
+                train_loss=float(np.mean(losses)),
+                train_acc=train_acc,
+                val_loss=val_loss,
+                val_acc=val_acc,
+                time=train_time,
+            )
+            losses = []
+            history.eval_time += time.perf_counter() - t0
+            tick = time.perf_counter()
+    return history
