@@ -27,6 +27,9 @@ endif
 # A stale MPLBACKEND (Agg in CI images) would stop figures from showing inline.
 unexport MPLBACKEND
 
+# Jupyter refuses to start as root (containers, some JupyterHub images) unless told to.
+LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 NOTEBOOKS := $(shell find notebooks -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
 NBVAL     := --nbval --nbval-current-env --nbval-cell-timeout=300 --nbval-sanitize-with tests/nbval_sanitize.cfg
 
@@ -50,7 +53,7 @@ data: $(STAMP)  ## make sure MNIST and Fashion-MNIST are present (downloads with
 	$(BIN)/python -m helpers.data fetch
 
 lab: $(STAMP) data  ## the first command: environment, data, then JupyterLab on the course
-	$(BIN)/jupyter lab notebooks/00-mnist/mnist.ipynb
+	$(BIN)/jupyter lab $(LAB_FLAGS) notebooks/00-mnist/mnist.ipynb
 
 test: $(STAMP)  ## the second command: unit tests, pair check and nbval on every notebook
 	$(BIN)/python -m pytest $(NBVAL) tests $(NOTEBOOKS)
