@@ -411,6 +411,7 @@ def misclassified_gallery(images, labels, probs, n: int = 12, ncols: int = 4) ->
         ax_bar.set_xticks(range(c), [str(k) for k in range(c)], fontsize=6)
         ax_bar.set_yticks([0, 1], ["0", "1"], fontsize=6)
         ax_bar.tick_params(length=1, pad=1)
+        ax_bar.set_xlabel("class", fontsize=6, labelpad=1)
         ax_bar.grid(False)
         if col == 0:
             ax_bar.set_ylabel("prob", fontsize=7, labelpad=1)

@@ -379,7 +379,7 @@ def check_backward_no_output_bias(loss_and_grads) -> None:
         ("N=10, D=12, H=6, C=4, float32", *_problem(rng, 10, 12, 6, 4, np.float32, False)),
     ]
     variants = ("no_mask", "preact", "db_mean", "loss_sum")
-    check = Check("loss_and_grads", total=len(cases))
+    check = Check("loss_and_grads_no_bias", total=len(cases))
     for description, params, X, y in cases:
         with check.case(description):
             _check_loss_and_grads_case(
