@@ -98,7 +98,9 @@ def dead_units(W0, b0, X):
     return int(((X @ W0 + b0) <= 0).all(axis=0).sum())
 
 
-def train_hidden(H, X, y, X_test, y_test, seed, init="he", percent=False, on_train=False):
+def train_hidden(H, X, y, X_val, y_val, seed, init="he", percent=False, on_train=False, swap=False):
+    if swap:  # the mistake: train on the validation part, evaluate on the training part
+        X, y, X_val, y_val = X_val, y_val, X, y
     net = TwoLayerNet(X.shape[1], H, 10, init=init, rng=np.random.default_rng(seed))
     fit(
         net,
@@ -111,7 +113,7 @@ def train_hidden(H, X, y, X_test, y_test, seed, init="he", percent=False, on_tra
         schedule="cosine",
         rng=np.random.default_rng(seed),
     )
-    acc = evaluate(net, X, y)[1] if on_train else evaluate(net, X_test, y_test)[1]
+    acc = evaluate(net, X, y)[1] if on_train else evaluate(net, X_val, y_val)[1]
     return 100 * acc if percent else acc
 
 
@@ -371,8 +373,9 @@ def test_dead_units_mistakes(answer, words):
     ("kwargs", "words"),
     [
         (dict(percent=True), ["percentage"]),
-        (dict(on_train=True), ["training accuracy"]),
+        (dict(on_train=True), ["training accuracy", "x_val, y_val"]),
         (dict(init="tutorial"), ["init='tutorial'"]),
+        (dict(swap=True), ["trained on x_val", "fit on the training part"]),
     ],
 )
 def test_train_hidden_mistakes(kwargs, words):
@@ -380,12 +383,12 @@ def test_train_hidden_mistakes(kwargs, words):
 
 
 def test_train_hidden_ignoring_h_and_returning_the_loss():
-    def fixed_h(H, X, y, X_test, y_test, seed):
-        return train_hidden(256, X, y, X_test, y_test, seed)
+    def fixed_h(H, X, y, X_val, y_val, seed):
+        return train_hidden(256, X, y, X_val, y_val, seed)
 
     assert_diagnosis(rn.check_train_hidden, fixed_h, "hidden size h was not passed")
 
-    def the_loss(H, X, y, X_test, y_test, seed):
+    def the_loss(H, X, y, X_val, y_val, seed):
         net = TwoLayerNet(X.shape[1], H, 10, rng=np.random.default_rng(seed))
         fit(
             net,
@@ -398,9 +401,9 @@ def test_train_hidden_ignoring_h_and_returning_the_loss():
             schedule="cosine",
             rng=np.random.default_rng(seed),
         )
-        return evaluate(net, X_test, y_test)[0]
+        return evaluate(net, X_val, y_val)[0]
 
-    assert_diagnosis(rn.check_train_hidden, the_loss, "test loss")
+    assert_diagnosis(rn.check_train_hidden, the_loss, "validation loss")
 
 
 @pytest.mark.parametrize(

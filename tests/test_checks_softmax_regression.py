@@ -245,6 +245,29 @@ def test_train_passes_on_the_right_answer_with_mnist(capsys):
     ), out
 
 
+@pytest.mark.slow
+def test_the_best_learning_rate_is_chosen_on_validation_not_test():
+    """Exercise 10's answer is the argmin of the validation loss of the notebook's experiment."""
+    from helpers import data
+
+    X_train, y_train = data.load_mnist("train")
+    X_train = data.scale(X_train)
+    train_idx, val_idx = data.stratified_split(y_train, 10_000, seed=0)
+    val_loss = []
+    for lr in sr.LEARNING_RATES:
+        W, b = train(
+            X_train[train_idx],
+            y_train[train_idx],
+            epochs=1,
+            batch_size=100,
+            lr=lr,
+            rng=np.random.default_rng(0),
+        )
+        val_loss.append(cross_entropy(X_train[val_idx] @ W + b, y_train[val_idx]))
+    assert sr.LEARNING_RATES[int(np.argmin(val_loss))] == sr.BEST_LEARNING_RATE
+    np.testing.assert_allclose(val_loss, [1.859, 0.799, 0.397, 0.340, 0.397], atol=2e-3)
+
+
 def softmax_via_log(z):
     m = z.max(axis=-1, keepdims=True)
     return np.exp(z - m - np.log(np.exp(z - m).sum(axis=-1, keepdims=True)))
@@ -316,6 +339,8 @@ WRONG_NUMBERS = [
     (sr.check_answer_best_learning_rate, 2.0, "already overshoot"),
     (sr.check_answer_best_learning_rate, 0.001, "too small"),
     (sr.check_answer_best_learning_rate, 0.1, "one of them is lower"),
+    (sr.check_answer_best_learning_rate, 0.01, "validation losses"),
+    (sr.check_answer_best_learning_rate, 0.5, "not right"),
     (sr.check_answer_confidence_limit, 1.0, "t -> 0"),
     (sr.check_answer_confidence_limit, 0.0, "at least 1/10"),
     (sr.check_answer_confidence_limit, 0.5, "not right"),

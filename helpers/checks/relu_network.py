@@ -41,8 +41,8 @@ __all__ = [
 
 NAMES = ("W0", "b0", "W1", "b1")
 
-#: The answer of the hidden-size sweep (exercise 10): from H = 32 to H = 512 the test
-#: accuracy after one epoch on 20,000 images rises by 1 to 5 points (choice 2).
+#: The answer of the hidden-size sweep (exercise 10): from H = 32 to H = 512 the validation
+#: accuracy after one epoch on 20,000 training images rises by 1 to 5 points (choice 2).
 SWEEP_CHOICE = 2
 
 
@@ -254,7 +254,8 @@ def check_answer_rms_ratio(answer) -> None:
 
 
 def check_answer_sweep(answer) -> None:
-    """Exercise 10: how much H = 512 gains over H = 32 (choice 2: 1 to 5 points)."""
+    """Exercise 10: how much H = 512 gains over H = 32 on the validation set (choice 2: 1 to
+    5 points)."""
     __tracebackhide__ = True
     check_number(
         answer,
@@ -269,8 +270,8 @@ def check_answer_sweep(answer) -> None:
             ),
             (
                 3,
-                "the gain is real but modest: even 32 hidden units already reach about 92% "
-                "after one epoch on 20,000 images.",
+                "the gain is real but modest: even 32 hidden units already reach about 91% "
+                "validation accuracy after one epoch on 20,000 images.",
             ),
         ],
     )
@@ -567,10 +568,12 @@ def check_dead_units(dead_units) -> None:
     check.passed()
 
 
-def _reference_train_hidden(H, X, y, X_test, y_test, seed, variant=""):
+def _reference_train_hidden(H, X, y, X_val, y_val, seed, variant=""):
     from helpers.model import TwoLayerNet
     from helpers.train import evaluate, fit
 
+    if variant == "swap":  # trained on the validation part, evaluated on the training part
+        X, y, X_val, y_val = X_val, y_val, X, y
     net = TwoLayerNet(
         X.shape[1],
         256 if variant == "H" else H,
@@ -590,44 +593,50 @@ def _reference_train_hidden(H, X, y, X_test, y_test, seed, variant=""):
         rng=np.random.default_rng(seed),
     )
     loss, acc = evaluate(
-        net, X if variant == "train" else X_test, y if variant == "train" else y_test
+        net, X if variant == "train" else X_val, y if variant == "train" else y_val
     )
     return {"percent": 100 * acc, "loss": loss}.get(variant, acc)
 
 
 def check_train_hidden(train_hidden) -> None:
-    """Exercise 9: ``train_hidden(H, X, y, X_test, y_test, seed)`` -> test accuracy in [0, 1]
-    of a 784-H-10 TwoLayerNet ("he", rng seed) after one epoch of helpers.train.fit."""
+    """Exercise 9: ``train_hidden(H, X, y, X_val, y_val, seed)`` -> validation accuracy in
+    [0, 1] of a D-H-10 TwoLayerNet ("he", rng seed) after one epoch of helpers.train.fit on
+    X, y."""
     __tracebackhide__ = True
     rng = np.random.default_rng(25)
     D = 30
     centres = rng.standard_normal((10, D))
     y = rng.integers(0, 10, 400)
     X = (centres[y] + 1.5 * rng.standard_normal((400, D))).astype(np.float32)
-    y_test = rng.integers(0, 10, 200)
-    X_test = (centres[y_test] + 1.5 * rng.standard_normal((200, D))).astype(np.float32)
+    y_val = rng.integers(0, 10, 200)
+    X_val = (centres[y_val] + 1.5 * rng.standard_normal((200, D))).astype(np.float32)
     cases = [(16, 3), (64, 4)]
     check = Check("train_hidden", total=len(cases))
     for H, seed in cases:
-        with check.case(f"H={H}, seed={seed}, 400 training and 200 test examples of D={D}"):
-            got = check.call(train_hidden, H, X, y, X_test, y_test, seed)
+        with check.case(f"H={H}, seed={seed}, 400 training and 200 validation examples of D={D}"):
+            got = check.call(train_hidden, H, X, y, X_val, y_val, seed)
             arr = np.asarray(got)
             if arr.size != 1 or not np.issubdtype(arr.dtype, np.number):
                 raise CheckFailure(
-                    f"return the test accuracy, one number; got {type(got).__name__}"
+                    f"return the validation accuracy, one number; got {type(got).__name__}"
                 )
             value = float(arr.reshape(()))
-            want = _reference_train_hidden(H, X, y, X_test, y_test, seed)
+            want = _reference_train_hidden(H, X, y, X_val, y_val, seed)
             if abs(value - want) < 1e-9:
                 continue
             for variant, why in [
                 ("percent", "returned a percentage; return the accuracy as a fraction in [0, 1]."),
-                ("train", "returned the training accuracy; evaluate on X_test, y_test."),
+                ("train", "returned the training accuracy; evaluate on X_val, y_val."),
                 ("H", "the hidden size H was not passed on: TwoLayerNet(D, H, 10, ...)."),
                 ("init", "used init='tutorial'; the sweep uses He initialisation."),
-                ("loss", "returned the test loss; evaluate(...) returns (loss, accuracy)."),
+                ("loss", "returned the validation loss; evaluate(...) returns (loss, accuracy)."),
+                (
+                    "swap",
+                    "trained on X_val, y_val and evaluated on X, y: fit on the training part "
+                    "X, y; the validation images are only for evaluate(net, X_val, y_val).",
+                ),
             ]:
-                cand = _reference_train_hidden(H, X, y, X_test, y_test, seed, variant)
+                cand = _reference_train_hidden(H, X, y, X_val, y_val, seed, variant)
                 if abs(cand - want) > 1e-9 and abs(value - cand) < 1e-9:
                     raise CheckFailure(
                         f"got {value:.4f}, expected {want:.4f}.\n  Likely mistake: {why}"
@@ -636,7 +645,7 @@ def check_train_hidden(train_hidden) -> None:
                 f"got {value:.4f}, expected {want:.4f}. Build the net with "
                 f"rng=np.random.default_rng(seed), train with fit(..., epochs=1, batch_size=128, "
                 f"lr=0.1, optimizer='momentum', schedule='cosine', "
-                f"rng=np.random.default_rng(seed)) and return evaluate(net, X_test, y_test)[1]."
+                f"rng=np.random.default_rng(seed)) and return evaluate(net, X_val, y_val)[1]."
             )
     check.passed()
 
