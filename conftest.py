@@ -16,3 +16,11 @@ os.environ.pop("MPLBACKEND", None)
 _shared = ROOT.parent / "shared" / "data"
 if "COURSE_DATA_DIR" not in os.environ and (_shared / "mnist").is_dir():
     os.environ["COURSE_DATA_DIR"] = str(_shared)
+
+# Property tests: no per-example deadline (shared CI machines stall), and in CI a fixed
+# sequence of examples, so that a run can only fail on what a developer run could reproduce.
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("course", deadline=None)
+settings.register_profile("ci", deadline=None, derandomize=True)
+settings.load_profile("ci" if os.environ.get("CI") else "course")
