@@ -5,13 +5,13 @@ In the style of cs231n's ``layers.py``: each ``*_forward`` returns its output an
 ``dout = dL/dout`` and that cache and returns the gradients with respect to its inputs and
 parameters. Chaining them gives backpropagation by hand::
 
-    z, lin = linear_forward(X, W0, b0)        # (N, H)
+    z, lin = linear_forward(X, W1, b1)        # (N, H)
     a, act = relu_forward(z)                  # (N, H)
-    s, out = linear_forward(a, W1, b1)        # (N, C)
+    s, out = linear_forward(a, W2, b2)        # (N, C)
     loss, ds = softmax_cross_entropy(s, y)    # float, (N, C)
-    da, dW1, db1 = linear_backward(ds, out)
+    da, dW2, db2 = linear_backward(ds, out)
     dz = relu_backward(da, act)
-    _, dW0, db0 = linear_backward(dz, lin)
+    _, dW1, db1 = linear_backward(dz, lin)
 
 Shapes: N examples, D inputs, M outputs of a linear layer, C classes. Every function keeps
 the floating dtype of its inputs (float32 for training, float64 for gradient checks).
@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from helpers.data import check_labels
+from helpers.functions import sigmoid
 
 
 def _float_array(x, name: str, ndim: int | None = None) -> np.ndarray:
@@ -136,3 +137,174 @@ def softmax_cross_entropy(logits, labels, check: bool = True) -> tuple[float, np
         dlogits[rows, labels] -= 1
         dlogits /= n
     return loss, dlogits
+
+
+def sigmoid_forward(x) -> tuple[np.ndarray, np.ndarray]:
+    """Logistic sigmoid ``out = 1 / (1 + exp(-x))`` elementwise, stable for any finite x.
+
+    x: float array of any shape. Returns ``out`` (same shape and dtype) and the cache, ``out``
+    itself: the derivative ``sigma'(x) = out * (1 - out)`` needs nothing else. Computed by
+    :func:`helpers.functions.sigmoid`, which only exponentiates ``-|x|`` (no overflow at
+    ``x = -1000``).
+    """
+    x = _float_array(x, "x")
+    out = sigmoid(x)
+    return out, out
+
+
+def sigmoid_backward(dout, cache) -> np.ndarray:
+    """Gradient of the sigmoid: ``dx = dout * out * (1 - out)``.
+
+    dout: float, the shape of the forward output; cache: ``out`` from :func:`sigmoid_forward`.
+    Returns dx, same shape and dtype as dout.
+    """
+    dout = _float_array(dout, "dout")
+    out = cache
+    if dout.shape != out.shape:
+        raise ValueError(f"dout must have the forward output's shape {out.shape}, got {dout.shape}")
+    return dout * (out * (1 - out))
+
+
+# --------------------------------------------------------------------------------------
+# Layers as objects (topic 03): each holds its parameters, its gradients and its cache, and
+# calls the functions above, so the math exists once.
+# --------------------------------------------------------------------------------------
+
+#: Initialisation rules of :class:`Linear` (the weight scale for fan-in n_in, fan-out n_out).
+INITS = ("he", "lecun", "glorot", "tutorial")
+
+
+class Layer:
+    """The layer contract: ``forward(x) -> out`` keeps on the object what ``backward`` needs;
+    ``backward(dout) -> dx`` maps dL/d(output) to dL/d(input) and writes dL/d(parameter)
+    into ``self.grads`` (the same keys and shapes as ``self.params``; both empty for a layer
+    without parameters)."""
+
+    def __init__(self):
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self._cache = None
+
+    def forward(self, x) -> np.ndarray:  # pragma: no cover - the contract
+        raise NotImplementedError
+
+    def backward(self, dout) -> np.ndarray:  # pragma: no cover - the contract
+        raise NotImplementedError
+
+    def _need_cache(self):
+        if self._cache is None:
+            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
+        return self._cache
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class Linear(Layer):
+    """Affine layer ``out = x @ W + b`` with W (n_in, n_out) and b (n_out,).
+
+    ``init`` draws W (b starts at zero):
+
+    - ``"he"``: ``N(0, 2 / n_in)``, for ReLU layers (topic 02);
+    - ``"lecun"``: ``N(0, 1 / n_in)``, variance-preserving for a linear unit (T4's rule);
+    - ``"glorot"``: ``U(-a, a)`` with ``a = sqrt(6 / (n_in + n_out))``, variance
+      ``2 / (n_in + n_out)``, the compromise between the forward and the backward pass (T2);
+    - ``"tutorial"``: ``0.1 * N(0, 1)``, the source tutorials' fixed scale.
+
+    ``rng``: a ``np.random.Generator`` (or an int seed), required. W is drawn in float64 and
+    then cast to ``dtype``, so float32 and float64 layers from the same seed start alike, and
+    ``Linear(D, H)``, ``Linear(H, C)`` drawn in turn from one generator get the weights of
+    ``TwoLayerNet(D, H, C)`` from the same seed (for ``"he"`` and ``"tutorial"``).
+
+    ``params = {"W", "b"}``, ``grads`` the same keys and shapes, filled by :meth:`backward`
+    in place (the arrays stay the same objects for the layer's lifetime).
+    """
+
+    def __init__(self, n_in: int, n_out: int, *, init: str = "he", rng=None, dtype=np.float32):
+        super().__init__()
+        for name, value in (("n_in", n_in), ("n_out", n_out)):
+            if isinstance(value, bool) or int(value) != value or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if init not in INITS:
+            raise ValueError(f"init must be one of {INITS}, got {init!r}")
+        if rng is None:
+            raise ValueError("pass rng=np.random.default_rng(seed) so the weights are reproducible")
+        dtype = np.dtype(dtype)
+        if dtype not in (np.float32, np.float64):
+            raise TypeError(f"dtype must be float32 or float64, got {dtype}")
+        rng = np.random.default_rng(rng)
+        self.n_in, self.n_out, self.init, self.dtype = int(n_in), int(n_out), init, dtype
+        shape = (self.n_in, self.n_out)
+        if init == "glorot":
+            limit = np.sqrt(6.0 / (self.n_in + self.n_out))
+            W = rng.uniform(-limit, limit, size=shape)
+        else:
+            scale = {"he": np.sqrt(2.0 / self.n_in), "lecun": np.sqrt(1.0 / self.n_in),
+                     "tutorial": 0.1}[init]
+            W = scale * rng.standard_normal(shape)
+        self.params = {"W": W.astype(dtype), "b": np.zeros(self.n_out, dtype)}
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+
+    def forward(self, x) -> np.ndarray:
+        """x: (N, n_in) float. Returns (N, n_out); caches ``(x, W)``."""
+        out, self._cache = linear_forward(x, self.params["W"], self.params["b"])
+        return out
+
+    def backward(self, dout) -> np.ndarray:
+        """dout: (N, n_out). Fills ``grads["W"]`` (n_in, n_out), ``grads["b"]`` (n_out,);
+        returns dx (N, n_in)."""
+        dx, dW, db = linear_backward(dout, self._need_cache())
+        self.grads["W"][...] = dW
+        self.grads["b"][...] = db
+        return dx
+
+    def __repr__(self) -> str:
+        return f"Linear({self.n_in}, {self.n_out}, init={self.init!r}, dtype={self.dtype})"
+
+
+class ReLU(Layer):
+    """``out = max(x, 0)`` elementwise (:func:`relu_forward`); no parameters."""
+
+    def forward(self, x) -> np.ndarray:
+        """x: float, any shape. Returns the same shape; caches the mask ``x > 0``."""
+        out, self._cache = relu_forward(x)
+        return out
+
+    def backward(self, dout) -> np.ndarray:
+        """dout: the shape of x. Returns ``dout * 1[x > 0]``."""
+        return relu_backward(dout, self._need_cache())
+
+
+class Sigmoid(Layer):
+    """``out = 1 / (1 + exp(-x))`` elementwise (:func:`sigmoid_forward`); no parameters."""
+
+    def forward(self, x) -> np.ndarray:
+        """x: float, any shape. Returns the same shape; caches ``out``."""
+        out, self._cache = sigmoid_forward(x)
+        return out
+
+    def backward(self, dout) -> np.ndarray:
+        """dout: the shape of x. Returns ``dout * out * (1 - out)``."""
+        return sigmoid_backward(dout, self._need_cache())
+
+
+class SoftmaxCrossEntropy(Layer):
+    """The loss layer: softmax of the scores, then the mean cross-entropy
+    (:func:`softmax_cross_entropy`). ``forward(scores, y) -> loss`` (a float, the batch
+    mean); ``backward() -> dscores = (softmax(scores) - onehot(y)) / N``, shape (N, C),
+    already divided by N. ``check=False`` skips the input checks (for a training loop that
+    validated its data once)."""
+
+    def __init__(self, check: bool = True):
+        super().__init__()
+        self.check = check
+
+    def forward(self, scores, y) -> float:
+        """scores: (N, C) float; y: (N,) int in 0..C-1. Returns the mean loss; caches dscores."""
+        loss, self._cache = softmax_cross_entropy(scores, y, check=self.check)
+        return loss
+
+    def backward(self, dout=None) -> np.ndarray:
+        """Returns dscores (N, C). ``dout``, if given, scales it (dL/dloss, default 1)."""
+        dscores = self._need_cache()
+        return dscores if dout is None else dscores * dout

@@ -1,13 +1,13 @@
 """The two-layer ReLU network of topic 02: D inputs, H hidden ReLU units, C softmax outputs.
 
-    z1 = X @ W0 + b0      (N, H)      a  = max(z1, 0)          (N, H)
-    s  = a @ W1 + b1      (N, C)      L  = mean cross-entropy(softmax(s), y) + reg/2 (|W0|² + |W1|²)
+    z1 = X @ W1 + b1      (N, H)      a  = max(z1, 0)          (N, H)
+    s  = a @ W2 + b2      (N, C)      L  = mean cross-entropy(softmax(s), y) + reg/2 (|W1|² + |W2|²)
 
 Backward, with delta2 = dL/ds = (softmax(s) - onehot(y)) / N:
 
-    dW1 = a.T @ delta2    db1 = delta2.sum(0)
-    delta1 = (delta2 @ W1.T) * 1[z1 > 0]
-    dW0 = X.T @ delta1    db0 = delta1.sum(0)      (plus reg * W for the weights)
+    dW2 = a.T @ delta2    db2 = delta2.sum(0)
+    delta1 = (delta2 @ W2.T) * 1[z1 > 0]
+    dW1 = X.T @ delta1    db1 = delta1.sum(0)      (plus reg * W for the weights)
 
 The L2 penalty applies to the weights only, never to the biases. No gradient is computed for
 the input X (nothing upstream needs it).
@@ -32,7 +32,7 @@ INITS = ("he", "tutorial")
 class TwoLayerNet:
     """A D-H-C network with one hidden ReLU layer and softmax cross-entropy loss.
 
-    Parameters are in ``self.params``: ``W0`` (D, H), ``b0`` (H,), ``W1`` (H, C), ``b1`` (C,),
+    Parameters are in ``self.params``: ``W1`` (D, H), ``b1`` (H,), ``W2`` (H, C), ``b2`` (C,),
     all of ``dtype``. ``init`` chooses the initial weights (biases start at 0):
 
     - ``"he"``: ``W ~ N(0, 2 / fan_in)``, He et al.'s scale that keeps the variance of ReLU
@@ -73,10 +73,10 @@ class TwoLayerNet:
             return (scale * rng.standard_normal((fan_in, fan_out))).astype(dtype)
 
         self.params: dict[str, np.ndarray] = {
-            "W0": weights(self.D, self.H),
-            "b0": np.zeros(self.H, dtype),
-            "W1": weights(self.H, self.C),
-            "b1": np.zeros(self.C, dtype),
+            "W1": weights(self.D, self.H),
+            "b1": np.zeros(self.H, dtype),
+            "W2": weights(self.H, self.C),
+            "b2": np.zeros(self.C, dtype),
         }
         self._buffers: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
@@ -119,17 +119,17 @@ class TwoLayerNet:
 
     # ----------------------------------------------------------------------------------
     def scores(self, X) -> np.ndarray:
-        """Class scores (logits) ``relu(X @ W0 + b0) @ W1 + b1``.
+        """Class scores (logits) ``relu(X @ W1 + b1) @ W2 + b2``.
 
         X: (N, D) float (converted to the model's dtype). Returns a new (N, C) array.
         """
         X = self._check_X(X)
         p = self.params
-        a = X @ p["W0"]
-        a += p["b0"]
+        a = X @ p["W1"]
+        a += p["b1"]
         np.maximum(a, 0, out=a)
-        s = a @ p["W1"]
-        s += p["b1"]
+        s = a @ p["W2"]
+        s += p["b2"]
         return s
 
     def predict(self, X) -> np.ndarray:
@@ -137,7 +137,7 @@ class TwoLayerNet:
         return self.scores(X).argmax(axis=1)
 
     def loss(self, X, y, reg: float = 0.0, grads: dict | None = None):
-        """Mean cross-entropy loss of the batch plus ``reg/2 * (|W0|² + |W1|²)``, and its gradients.
+        """Mean cross-entropy loss of the batch plus ``reg/2 * (|W1|² + |W2|²)``, and its gradients.
 
         X: (N, D) float; y: (N,) int labels in ``0..C-1``; reg >= 0.
         Returns ``(loss, grads)``: a Python float and a dict with the keys of ``params``
@@ -171,27 +171,207 @@ class TwoLayerNet:
         Fills ``grads`` and returns the loss (NaN when the scores are not finite).
         """
         p = self.params
-        W0, b0, W1, b1 = p["W0"], p["b0"], p["W1"], p["b1"]
+        W1, b1, W2, b2 = p["W1"], p["b1"], p["W2"], p["b2"]
         a, delta1 = self._work(len(X))
 
-        # forward: a = relu(X W0 + b0), computed in place in one buffer
-        np.matmul(X, W0, out=a)
-        a += b0
+        # forward: a = relu(X W1 + b1), computed in place in one buffer
+        np.matmul(X, W1, out=a)
+        a += b1
         np.maximum(a, 0, out=a)
-        s = a @ W1  # (N, C), small
-        s += b1
+        s = a @ W2  # (N, C), small
+        s += b2
         loss, delta2 = softmax_cross_entropy(s, y, check=False)  # delta2 = (P - Y) / N
 
         # backward
-        np.matmul(a.T, delta2, out=grads["W1"])
-        delta2.sum(axis=0, out=grads["b1"])
-        np.matmul(delta2, W1.T, out=delta1)
+        np.matmul(a.T, delta2, out=grads["W2"])
+        delta2.sum(axis=0, out=grads["b2"])
+        np.matmul(delta2, W2.T, out=delta1)
         np.multiply(delta1, a > 0, out=delta1)  # a > 0 exactly where z1 > 0
-        np.matmul(X.T, delta1, out=grads["W0"])
-        delta1.sum(axis=0, out=grads["b0"])
+        np.matmul(X.T, delta1, out=grads["W1"])
+        delta1.sum(axis=0, out=grads["b1"])
 
         if reg:
-            loss += 0.5 * reg * float(np.vdot(W0, W0) + np.vdot(W1, W1))
-            grads["W0"] += reg * W0
+            loss += 0.5 * reg * float(np.vdot(W1, W1) + np.vdot(W2, W2))
             grads["W1"] += reg * W1
+            grads["W2"] += reg * W2
+        return loss
+
+
+# --------------------------------------------------------------------------------------
+# Topic 03: a container of layer objects, any depth
+# --------------------------------------------------------------------------------------
+
+
+class Sequential:
+    """A network as a list of layer objects applied in turn, then a loss layer.
+
+    ``layers``: a non-empty list of layer objects from :mod:`helpers.layers` (``Linear``,
+    ``ReLU``, ``Sigmoid``, or anything with ``params``, ``grads``, ``forward``, ``backward``),
+    at least one ``Linear``, consecutive Linear sizes matching; ``loss``: the loss layer,
+    ``SoftmaxCrossEntropy()`` by default (kept as ``self.loss_layer``; ``loss`` is the method).
+
+    ``params`` and ``grads``: dicts keyed ``"W1", "b1", "W2", "b2", ...``, numbered from 1 in
+    the order of the layers that have parameters (the Linear layers), whose values ARE the
+    layers' own arrays: updating ``params["W1"]`` in place updates the first Linear layer.
+    After :meth:`loss`, ``grads`` holds the gradients of that call (L2 term included).
+
+    Fulfils the model contract of :func:`helpers.train.fit`: ``scores``, ``loss``, ``params``,
+    and ``C`` (number of classes, the last Linear's ``n_out``), ``D`` (the first Linear's
+    ``n_in``), ``dtype``.
+    """
+
+    def __init__(self, layers, loss=None):
+        from helpers.layers import Layer, Linear, SoftmaxCrossEntropy
+
+        if isinstance(layers, Layer) or not isinstance(layers, list | tuple):
+            raise TypeError(
+                "layers must be a list of layer objects, e.g. "
+                f"[Linear(784, 64, rng=rng), Sigmoid(), Linear(64, 10, rng=rng)], got {layers!r}"
+            )
+        if len(layers) == 0:
+            raise ValueError("layers is empty: a Sequential needs at least one Linear layer")
+        for i, layer in enumerate(layers):
+            if isinstance(layer, type):
+                raise TypeError(
+                    f"layers[{i}] is the class {layer.__name__}, not a layer object: "
+                    f"write {layer.__name__}(...) with parentheses"
+                )
+            if isinstance(layer, SoftmaxCrossEntropy):
+                raise ValueError(
+                    f"layers[{i}] is a loss layer; pass it as Sequential(layers, loss=...), "
+                    "not inside the list"
+                )
+            missing = [a for a in ("params", "grads", "forward", "backward") if not hasattr(layer, a)]
+            if missing:
+                raise TypeError(
+                    f"layers[{i}] ({type(layer).__name__}) is not a layer: it lacks "
+                    f"{', '.join(missing)}"
+                )
+        if len({id(layer) for layer in layers}) != len(layers):
+            raise ValueError(
+                "the same layer object appears twice in layers; create a new one for each "
+                "position (Sigmoid() twice, not one Sigmoid object reused)"
+            )
+        linears = [layer for layer in layers if isinstance(layer, Linear)]
+        if not linears:
+            raise ValueError("layers holds no Linear layer: nothing to learn")
+        for a, b in zip(linears, linears[1:]):
+            if a.n_out != b.n_in:
+                raise ValueError(
+                    f"consecutive Linear layers do not fit: {a!r} gives {a.n_out} features "
+                    f"but the next, {b!r}, expects {b.n_in}"
+                )
+        dtypes = {layer.dtype for layer in linears}
+        if len(dtypes) > 1:
+            raise TypeError(f"all Linear layers must share one dtype, got {sorted(map(str, dtypes))}")
+        if loss is None:
+            loss = SoftmaxCrossEntropy()
+        if not (hasattr(loss, "forward") and hasattr(loss, "backward")):
+            raise TypeError(f"loss must be a loss layer such as SoftmaxCrossEntropy(), got {loss!r}")
+
+        self.layers = list(layers)
+        self.loss_layer = loss
+        self.D, self.C = linears[0].n_in, linears[-1].n_out
+        self.dtype = linears[0].dtype
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        number = 0
+        for layer in self.layers:
+            if layer.params:
+                number += 1
+                for k in layer.params:
+                    self.params[f"{k}{number}"] = layer.params[k]
+                    self.grads[f"{k}{number}"] = layer.grads[k]
+        #: the keys of the L2-penalised parameters (weights only, never biases)
+        self.weight_keys = [k for k in self.params if k.startswith("W")]
+
+    def __repr__(self) -> str:
+        from helpers.layers import Linear
+
+        sizes = [self.D] + [layer.n_out for layer in self.layers if isinstance(layer, Linear)]
+        names = ", ".join(type(layer).__name__ for layer in self.layers)
+        return f"Sequential({'-'.join(map(str, sizes))}: {names})"
+
+    def _check_X(self, X) -> np.ndarray:
+        """``X`` (N, D) float as a C-contiguous array of the model's dtype, else an error."""
+        X = np.asarray(X)
+        if not np.issubdtype(X.dtype, np.floating):
+            raise TypeError(
+                f"X must hold float pixels, got {X.dtype} "
+                "(scale uint8 images first, e.g. helpers.data.scale(images))"
+            )
+        if X.ndim != 2 or X.shape[1] != self.D:
+            raise ValueError(f"X must have shape (N, {self.D}), got {X.shape}")
+        if len(X) == 0:
+            raise ValueError("X is empty: need at least one example")
+        if not np.isfinite(X).all():
+            raise ValueError("X contains NaN or inf")
+        return np.ascontiguousarray(X, dtype=self.dtype)
+
+    def zero_grads(self) -> dict[str, np.ndarray]:
+        """A fresh dict of arrays shaped like ``params`` (to pass as ``grads=``)."""
+        return {k: np.zeros_like(v) for k, v in self.params.items()}
+
+    def _forward(self, X: np.ndarray) -> np.ndarray:
+        out = X
+        for layer in self.layers:
+            out = layer.forward(out)
+        return out
+
+    def scores(self, X) -> np.ndarray:
+        """Class scores (N, C) of X (N, D) float: the output of the last layer."""
+        return self._forward(self._check_X(X))
+
+    def predict(self, X) -> np.ndarray:
+        """Predicted classes: X (N, D) float -> int64 (N,), the argmax of the scores."""
+        return self.scores(X).argmax(axis=1)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        """Backpropagate dL/dscores (N, C) through every layer (last to first); each fills its
+        ``grads``. Returns dL/dX (N, D)."""
+        for layer in reversed(self.layers):
+            dout = layer.backward(dout)
+        return dout
+
+    def loss(self, X, y, reg: float = 0.0, grads: dict | None = None):
+        """Mean loss of the batch plus ``reg/2 * sum_l |W_l|²`` (weights only), and its gradients.
+
+        X: (N, D) float; y: (N,) int labels in ``0..C-1``; reg >= 0.
+        Returns ``(loss, grads)``: a Python float and a dict with the keys of ``params``
+        holding dL/dparam. ``self.grads`` (the layers' arrays) always holds them too; the
+        returned dict is ``grads`` when given (filled in place), else a new dict of copies,
+        so that a later call does not change the gradients you hold.
+        """
+        X = self._check_X(X)
+        y = check_labels(y, n=len(X), num_classes=self.C)
+        if reg < 0 or not np.isfinite(reg):
+            raise ValueError(f"reg must be a finite number >= 0, got {reg}")
+        if grads is not None:
+            for k, v in self.params.items():
+                g = grads.get(k)
+                if not isinstance(g, np.ndarray) or g.shape != v.shape or g.dtype != v.dtype:
+                    raise ValueError(f"grads[{k!r}] must be a {v.dtype} array of shape {v.shape}")
+        else:
+            grads = {k: np.empty_like(v) for k, v in self.params.items()}
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss = self._loss(X, y, reg, grads)
+        if not math.isfinite(loss):
+            raise FloatingPointError(
+                f"the loss is {loss}: the scores overflowed (weights too large? diverged "
+                "training? lower the learning rate)"
+            )
+        return loss, grads
+
+    def _loss(self, X: np.ndarray, y: np.ndarray, reg: float, grads: dict) -> float:
+        """Forward and backward pass on checked X and y; fills ``self.grads`` and ``grads``."""
+        loss = self.loss_layer.forward(self._forward(X), y)
+        self.backward(self.loss_layer.backward())
+        if reg:
+            weights = [self.params[k] for k in self.weight_keys]
+            loss += 0.5 * reg * float(sum(np.vdot(W, W) for W in weights))
+            for k, W in zip(self.weight_keys, weights):
+                self.grads[k] += reg * W
+        for k, g in self.grads.items():
+            if grads[k] is not g:
+                grads[k][...] = g
         return loss

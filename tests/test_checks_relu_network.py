@@ -45,29 +45,29 @@ def make_loss_and_grads(
 
     def loss_and_grads(params, X, y, reg=0.0):
         N = len(X)
-        Z1 = X @ params["W0"] + params["b0"]
+        Z1 = X @ params["W1"] + params["b1"]
         A = np.maximum(Z1, 0)
-        Z2 = A @ params["W1"] + (params["b1"] if "b1" in params else 0)
+        Z2 = A @ params["W2"] + (params["b2"] if "b2" in params else 0)
         Z2 = Z2 - Z2.max(axis=1, keepdims=True)
         logp = Z2 - np.log(np.exp(Z2).sum(axis=1, keepdims=True))
         ce = -logp[np.arange(N), y]
         loss = ce.sum() if sum_loss else ce.mean()
-        sq = (params["W0"] ** 2).sum() + (params["W1"] ** 2).sum()
+        sq = (params["W1"] ** 2).sum() + (params["W2"] ** 2).sum()
         if reg_in_loss:
             loss = loss + (0.5 if half else 1.0) * reg * sq
         d2 = np.exp(logp)
         d2[np.arange(N), y] -= 1
         if not forget_n:
             d2 /= N
-        grads = {"W1": (Z1 if preact else A).T @ d2 + reg_factor * reg * params["W1"]}
-        d1 = d2 @ params["W1"].T
+        grads = {"W2": (Z1 if preact else A).T @ d2 + reg_factor * reg * params["W2"]}
+        d1 = d2 @ params["W2"].T
         if mask:
             d1 = d1 * (Z1 > 0)
-        grads["W0"] = X.T @ d1 + reg_factor * reg * params["W0"]
+        grads["W1"] = X.T @ d1 + reg_factor * reg * params["W1"]
         red = (lambda d: d.mean(axis=0)) if bias_mean else (lambda d: d.sum(axis=0))
-        grads["b0"] = red(d1) + (reg * params["b0"] if reg_bias else 0)
-        if "b1" in params:
-            grads["b1"] = red(d2) + (reg * params["b1"] if reg_bias else 0)
+        grads["b1"] = red(d1) + (reg * params["b1"] if reg_bias else 0)
+        if "b2" in params:
+            grads["b2"] = red(d2) + (reg * params["b2"] if reg_bias else 0)
         return float(loss), grads
 
     return loss_and_grads
@@ -87,15 +87,15 @@ def init_params(D, H, C, init, rng, scale_of=None):
         return (s * rng.standard_normal((fan_in, fan_out))).astype(np.float32)
 
     return {
-        "W0": w(D, H),
-        "b0": np.zeros(H, np.float32),
-        "W1": w(H, C),
-        "b1": np.zeros(C, np.float32),
+        "W1": w(D, H),
+        "b1": np.zeros(H, np.float32),
+        "W2": w(H, C),
+        "b2": np.zeros(C, np.float32),
     }
 
 
-def dead_units(W0, b0, X):
-    return int(((X @ W0 + b0) <= 0).all(axis=0).sum())
+def dead_units(W1, b1, X):
+    return int(((X @ W1 + b1) <= 0).all(axis=0).sum())
 
 
 def train_hidden(H, X, y, X_val, y_val, seed, init="he", percent=False, on_train=False, swap=False):
@@ -159,7 +159,7 @@ RIGHT = [
     (rn.check_dead_units, dead_units),
     (rn.check_train_hidden, train_hidden),
     (rn.check_wrong_gradients, wrong_gradients),
-    (rn.check_answer_bug_zoo, lambda: {"a": ["W0", "b0"], "b": ["b0", "b1"], "c": ["W1"]}),
+    (rn.check_answer_bug_zoo, lambda: {"a": ["W1", "b1"], "b": ["b1", "b2"], "c": ["W2"]}),
 ]
 IDS = [check.__name__ for check, _ in RIGHT]
 
@@ -278,7 +278,7 @@ def test_backward_no_output_bias_wrong_return_values():
 
     def no_dict(p, X, y):
         loss, g = make_loss_and_grads()(p, X, y)
-        return loss, [g["W0"], g["b0"], g["W1"]]
+        return loss, [g["W1"], g["b1"], g["W2"]]
 
     assert_diagnosis(rn.check_backward_no_output_bias, no_dict, "dict")
 
@@ -300,12 +300,12 @@ def test_loss_and_grads_mistakes(kwargs, words):
 
 
 def test_loss_and_grads_without_output_bias_gradient():
-    def no_b1(params, X, y, reg=0.0):
+    def no_b2(params, X, y, reg=0.0):
         loss, g = make_loss_and_grads()(params, X, y, reg)
-        del g["b1"]
+        del g["b2"]
         return loss, g
 
-    assert_diagnosis(rn.check_loss_and_grads, no_b1, "missing ['b1']")
+    assert_diagnosis(rn.check_loss_and_grads, no_b2, "missing ['b2']")
 
 
 @pytest.mark.parametrize(
@@ -347,7 +347,7 @@ def test_init_params_other_mistakes():
 
     def transposed(D, H, C, init, rng):
         p = init_params(D, H, C, init, rng)
-        p["W0"] = p["W0"].T
+        p["W1"] = p["W1"].T
         return p
 
     assert_diagnosis(rn.check_init_params, transposed, "transposed")
@@ -356,13 +356,13 @@ def test_init_params_other_mistakes():
 @pytest.mark.parametrize(
     ("answer", "words"),
     [
-        (lambda W0, b0, X: int(((X @ W0 + b0) <= 0).sum()), ["entries"]),
-        (lambda W0, b0, X: int(((X @ W0 + b0) <= 0).all(axis=1).sum()), ["wrong axis"]),
-        (lambda W0, b0, X: int(((X @ W0 + b0) < 0).all(axis=0).sum()), ["z1 == 0"]),
-        (lambda W0, b0, X: float(((X @ W0 + b0) <= 0).all(axis=0).mean()), ["share"]),
-        (lambda W0, b0, X: int(((X @ W0 + b0) > 0).any(axis=0).sum()), ["living"]),
-        (lambda W0, b0, X: int(((X @ W0 + b0).mean(axis=0) <= 0).sum()), ["mean"]),
-        (lambda W0, b0, X: ((X @ W0 + b0) <= 0).all(axis=0), ["one number"]),
+        (lambda W1, b1, X: int(((X @ W1 + b1) <= 0).sum()), ["entries"]),
+        (lambda W1, b1, X: int(((X @ W1 + b1) <= 0).all(axis=1).sum()), ["wrong axis"]),
+        (lambda W1, b1, X: int(((X @ W1 + b1) < 0).all(axis=0).sum()), ["z1 == 0"]),
+        (lambda W1, b1, X: float(((X @ W1 + b1) <= 0).all(axis=0).mean()), ["share"]),
+        (lambda W1, b1, X: int(((X @ W1 + b1) > 0).any(axis=0).sum()), ["living"]),
+        (lambda W1, b1, X: int(((X @ W1 + b1).mean(axis=0) <= 0).sum()), ["mean"]),
+        (lambda W1, b1, X: ((X @ W1 + b1) <= 0).all(axis=0), ["one number"]),
     ],
 )
 def test_dead_units_mistakes(answer, words):
@@ -443,11 +443,11 @@ def test_wrong_gradients_float32_and_stale_params():
 @pytest.mark.parametrize(
     ("answer", "words"),
     [
-        ({"a": ["W0"], "b": ["b0", "b1"], "c": ["W1"]}, ["(a)", "db0"]),
-        ({"a": ["W0", "b0"], "b": ["b1"], "c": ["W1"]}, ["(b)", "both bias"]),
-        ({"a": ["W0", "b0"], "b": ["b0", "b1"], "c": ["W1", "W0", "b0"]}, ["(c)", "w0 and b0"]),
-        ({"a": ["W0", "b0"], "b": ["b0", "b1"]}, ["keys"]),
-        ({"a": "W0 b0", "b": ["b0", "b1"], "c": ["W1"]}, ["list of parameter names"]),
+        ({"a": ["W1"], "b": ["b1", "b2"], "c": ["W2"]}, ["(a)", "db1"]),
+        ({"a": ["W1", "b1"], "b": ["b2"], "c": ["W2"]}, ["(b)", "both bias"]),
+        ({"a": ["W1", "b1"], "b": ["b1", "b2"], "c": ["W2", "W1", "b1"]}, ["(c)", "w1 and b1"]),
+        ({"a": ["W1", "b1"], "b": ["b1", "b2"]}, ["keys"]),
+        ({"a": "W1 b1", "b": ["b1", "b2"], "c": ["W2"]}, ["list of parameter names"]),
     ],
 )
 def test_bug_zoo_mistakes(answer, words):

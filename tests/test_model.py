@@ -25,7 +25,7 @@ def small_batch(n=6, seed=1, D=12, C=4):
 
 def randomise_biases(net, seed=2):
     rng = np.random.default_rng(seed)
-    for k in ("b0", "b1"):
+    for k in ("b1", "b2"):
         net.params[k][:] = rng.normal(scale=0.5, size=net.params[k].shape)
 
 
@@ -37,18 +37,18 @@ def randomise_biases(net, seed=2):
 def test_default_shapes_and_dtypes():
     net = TwoLayerNet(rng=np.random.default_rng(0))
     shapes = {k: v.shape for k, v in net.params.items()}
-    assert shapes == {"W0": (784, 256), "b0": (256,), "W1": (256, 10), "b1": (10,)}
+    assert shapes == {"W1": (784, 256), "b1": (256,), "W2": (256, 10), "b2": (10,)}
     assert all(v.dtype == np.float32 for v in net.params.values())
-    assert not net.params["b0"].any() and not net.params["b1"].any()
+    assert not net.params["b1"].any() and not net.params["b2"].any()
 
 
 @pytest.mark.parametrize("init, std0, std1", [("he", np.sqrt(2 / 784), np.sqrt(2 / 256)),
                                               ("tutorial", 0.1, 0.1)])
 def test_init_scales(init, std0, std1):
     net = TwoLayerNet(init=init, rng=np.random.default_rng(0))
-    assert net.params["W0"].std() == pytest.approx(std0, rel=0.02)  # 200,704 draws
-    assert net.params["W1"].std() == pytest.approx(std1, rel=0.1)  # 2,560 draws
-    assert abs(net.params["W0"].mean()) < 0.1 * std0
+    assert net.params["W1"].std() == pytest.approx(std0, rel=0.02)  # 200,704 draws
+    assert net.params["W2"].std() == pytest.approx(std1, rel=0.1)  # 2,560 draws
+    assert abs(net.params["W1"].mean()) < 0.1 * std0
 
 
 def test_same_seed_same_weights_and_dtypes_share_the_draw():
@@ -57,7 +57,7 @@ def test_same_seed_same_weights_and_dtypes_share_the_draw():
     for k in a.params:
         np.testing.assert_array_equal(a.params[k], b.params[k])
         np.testing.assert_array_equal(a.params[k], c.params[k].astype(np.float32))
-    assert not np.array_equal(a.params["W0"], d.params["W0"])
+    assert not np.array_equal(a.params["W1"], d.params["W1"])
 
 
 @pytest.mark.parametrize(
@@ -81,7 +81,7 @@ def test_bad_construction(kwargs, error, match):
 
 
 @pytest.mark.parametrize("reg", [0.0, 0.3])
-@pytest.mark.parametrize("name", ["W0", "b0", "W1", "b1"])
+@pytest.mark.parametrize("name", ["W1", "b1", "W2", "b2"])
 def test_loss_gradient_matches_finite_differences(name, reg):
     net = small_net()
     randomise_biases(net)
@@ -96,17 +96,17 @@ def test_loss_equals_the_composed_layers():
     randomise_biases(net)
     X, y = small_batch()
     p, reg = net.params, 0.2
-    z, c0 = linear_forward(X, p["W0"], p["b0"])
+    z, c0 = linear_forward(X, p["W1"], p["b1"])
     a, cr = relu_forward(z)
-    s, c1 = linear_forward(a, p["W1"], p["b1"])
+    s, c1 = linear_forward(a, p["W2"], p["b2"])
     data_loss, ds = softmax_cross_entropy(s, y)
-    da, dW1, db1 = linear_backward(ds, c1)
-    _, dW0, db0 = linear_backward(relu_backward(da, cr), c0)
-    expected = data_loss + 0.5 * reg * (np.sum(p["W0"] ** 2) + np.sum(p["W1"] ** 2))
+    da, dW2, db2 = linear_backward(ds, c1)
+    _, dW1, db1 = linear_backward(relu_backward(da, cr), c0)
+    expected = data_loss + 0.5 * reg * (np.sum(p["W1"] ** 2) + np.sum(p["W2"] ** 2))
 
     loss, grads = net.loss(X, y, reg=reg)
     assert loss == pytest.approx(expected, rel=1e-12)
-    want = {"W0": dW0 + reg * p["W0"], "b0": db0, "W1": dW1 + reg * p["W1"], "b1": db1}
+    want = {"W1": dW1 + reg * p["W1"], "b1": db1, "W2": dW2 + reg * p["W2"], "b2": db2}
     for k, g in want.items():
         np.testing.assert_allclose(grads[k], g, rtol=1e-10, atol=1e-14)
     np.testing.assert_allclose(net.scores(X), s, rtol=1e-12)
@@ -119,8 +119,8 @@ def test_zero_weights_give_log_c_and_no_hidden_gradient():
     X, y = small_batch()
     loss, grads = net.loss(X, y)
     assert loss == pytest.approx(np.log(4))
-    assert not grads["W0"].any() and not grads["W1"].any()  # all hidden units dead
-    np.testing.assert_allclose(grads["b1"].sum(), 0, atol=1e-15)
+    assert not grads["W1"].any() and not grads["W2"].any()  # all hidden units dead
+    np.testing.assert_allclose(grads["b2"].sum(), 0, atol=1e-15)
 
 
 def test_returned_gradients_are_not_overwritten_by_later_calls():
@@ -153,8 +153,8 @@ def test_float32_loss_close_to_float64():
     l32, g32 = small_net(np.float32).loss(X.astype(np.float32), y, reg=0.1)
     l64, g64 = small_net(np.float64).loss(X, y, reg=0.1)
     assert l32 == pytest.approx(l64, rel=1e-5)
-    assert g32["W0"].dtype == np.float32
-    np.testing.assert_allclose(g32["W0"], g64["W0"], rtol=1e-3, atol=1e-6)
+    assert g32["W1"].dtype == np.float32
+    np.testing.assert_allclose(g32["W1"], g64["W1"], rtol=1e-3, atol=1e-6)
 
 
 def test_float64_input_is_accepted_by_a_float32_net():
@@ -193,7 +193,7 @@ def test_loss_bad_input(X, y, kwargs, error, match):
 
 def test_overflowing_scores_raise_floating_point_error():
     net = small_net(np.float32)
-    net.params["W0"][:] = 3e38  # X @ W0 overflows float32
+    net.params["W1"][:] = 3e38  # X @ W1 overflows float32
     X, y = small_batch()
     with pytest.raises(FloatingPointError, match="lower the learning rate"):
         net.loss(X, y)

@@ -66,7 +66,7 @@ def test_fit_is_deterministic_for_a_seed(data):
         if k != "time":
             assert h1[k] == h2[k]
     net3, _ = run(data, seed=2, optimizer="momentum", schedule="cosine")
-    assert not np.array_equal(net1.params["W0"], net3.params["W0"])
+    assert not np.array_equal(net1.params["W1"], net3.params["W1"])
 
 
 def test_schedules(data):

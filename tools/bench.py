@@ -156,11 +156,11 @@ def course_recipe(X, y, X_test, y_test) -> None:
 def step_gemms(B: int, H: int = 256, C: int = 10, D: int = 784):
     """The (m, k, n) shapes of the five GEMMs of one training step with batch B."""
     return {
-        "X @ W0      ": (B, D, H),
+        "X @ W1      ": (B, D, H),
         "X.T @ d1    ": (D, B, H),
-        "a @ W1      ": (B, H, C),
+        "a @ W2      ": (B, H, C),
         "a.T @ d2    ": (H, B, C),
-        "d2 @ W1.T   ": (B, C, H),
+        "d2 @ W2.T   ": (B, C, H),
     }
 
 
@@ -168,20 +168,20 @@ def gemm_epoch(X, batch_size: int) -> dict[str, float]:
     """Seconds each GEMM of a training step takes over one epoch's batches (float32, out=)."""
     rng = np.random.default_rng(1)
     n = len(X)
-    W0 = rng.standard_normal((784, 256), dtype=np.float32)
-    W1 = rng.standard_normal((256, 10), dtype=np.float32)
+    W1 = rng.standard_normal((784, 256), dtype=np.float32)
+    W2 = rng.standard_normal((256, 10), dtype=np.float32)
     out = {}
     sizes = [min(batch_size, n - s) for s in range(0, n, batch_size)]
     bufs = {b: (rng.standard_normal((b, 256), dtype=np.float32),
                 rng.standard_normal((b, 256), dtype=np.float32),
                 rng.standard_normal((b, 10), dtype=np.float32)) for b in set(sizes)}
-    dW0, dW1 = np.empty_like(W0), np.empty_like(W1)
+    dW1, dW2 = np.empty_like(W1), np.empty_like(W2)
     ops = {
-        "X @ W0      ": lambda Xb, a, d1, d2: np.matmul(Xb, W0, out=a),
-        "X.T @ d1    ": lambda Xb, a, d1, d2: np.matmul(Xb.T, d1, out=dW0),
-        "a @ W1      ": lambda Xb, a, d1, d2: np.matmul(a, W1, out=d2),
-        "a.T @ d2    ": lambda Xb, a, d1, d2: np.matmul(a.T, d2, out=dW1),
-        "d2 @ W1.T   ": lambda Xb, a, d1, d2: np.matmul(d2, W1.T, out=d1),
+        "X @ W1      ": lambda Xb, a, d1, d2: np.matmul(Xb, W1, out=a),
+        "X.T @ d1    ": lambda Xb, a, d1, d2: np.matmul(Xb.T, d1, out=dW1),
+        "a @ W2      ": lambda Xb, a, d1, d2: np.matmul(a, W2, out=d2),
+        "a.T @ d2    ": lambda Xb, a, d1, d2: np.matmul(a.T, d2, out=dW2),
+        "d2 @ W2.T   ": lambda Xb, a, d1, d2: np.matmul(d2, W2.T, out=d1),
     }
     for name, op in ops.items():
         t0 = time.perf_counter()
@@ -201,10 +201,10 @@ def torch_epoch_runner(torch, net_np: TwoLayerNet, X, y, batch_size, lr, mu, thr
     nn = torch.nn
     model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
     with torch.no_grad():  # nn.Linear stores W as (out, in): copy the transposes
-        model[0].weight.copy_(torch.from_numpy(net_np.params["W0"].T.copy()))
-        model[0].bias.copy_(torch.from_numpy(net_np.params["b0"]))
-        model[2].weight.copy_(torch.from_numpy(net_np.params["W1"].T.copy()))
-        model[2].bias.copy_(torch.from_numpy(net_np.params["b1"]))
+        model[0].weight.copy_(torch.from_numpy(net_np.params["W1"].T.copy()))
+        model[0].bias.copy_(torch.from_numpy(net_np.params["b1"]))
+        model[2].weight.copy_(torch.from_numpy(net_np.params["W2"].T.copy()))
+        model[2].bias.copy_(torch.from_numpy(net_np.params["b2"]))
     # torch's momentum keeps v = mu v + g, w -= lr v: the same steps as cs231n's for constant lr
     opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=mu)
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y)

@@ -6,8 +6,8 @@ functions), prints one pass line, or raises :class:`~helpers.checks.CheckFailure
 the likely mistake. A ``NotImplementedError`` from an unfinished stub propagates unchanged.
 
 Shapes: ``N`` examples, ``D`` inputs, ``H`` hidden units, ``C`` classes. Parameters are a
-dict: ``W0`` (D, H), ``b0`` (H,), ``W1`` (H, C) and, with an output bias, ``b1`` (C,).
-The loss is the mean cross-entropy plus ``reg/2 * (sum(W0**2) + sum(W1**2))``; biases are
+dict: ``W1`` (D, H), ``b1`` (H,), ``W2`` (H, C) and, with an output bias, ``b2`` (C,).
+The loss is the mean cross-entropy plus ``reg/2 * (sum(W1**2) + sum(W2**2))``; biases are
 not regularised; the ReLU's subgradient at exactly 0 is 0.
 
 ``BUG_ZOO`` holds the three broken backward passes of the last exercise.
@@ -39,7 +39,7 @@ __all__ = [
     "reference_loss_and_grads",
 ]
 
-NAMES = ("W0", "b0", "W1", "b1")
+NAMES = ("W1", "b1", "W2", "b2")
 
 #: The answer of the hidden-size sweep (exercise 10): from H = 32 to H = 512 the validation
 #: accuracy after one epoch on 20,000 training images rises by 1 to 5 points (choice 2).
@@ -57,47 +57,47 @@ def _log_softmax(z: np.ndarray) -> np.ndarray:
 
 
 def reference_loss_and_grads(params: dict, X, y, reg: float = 0.0, variant: str = ""):
-    """Loss and gradients of the 2-layer ReLU net in float64 (``b1`` optional).
+    """Loss and gradients of the 2-layer ReLU net in float64 (``b2`` optional).
 
     ``variant`` names a deliberate mistake (used to build diagnoses and the bug zoo):
-    "no_mask", "preact" (Z1 instead of A in dW1), "db_mean" (bias gradients as means),
+    "no_mask", "preact" (Z1 instead of A in dW2), "db_mean" (bias gradients as means),
     "reg_bias" (biases regularised too), "reg_twice" (2*reg*W), "no_reg_grad",
     "loss_sum" (summed loss), "reg_no_half" (penalty without the 1/2), "no_reg_loss".
     """
     p = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
     X = np.asarray(X, dtype=np.float64)
     N = len(X)
-    Z1 = X @ p["W0"] + p["b0"]
+    Z1 = X @ p["W1"] + p["b1"]
     A = np.maximum(Z1, 0)
-    Z2 = A @ p["W1"] + p.get("b1", 0.0)
+    Z2 = A @ p["W2"] + p.get("b2", 0.0)
     logp = _log_softmax(Z2)
     ce = -logp[np.arange(N), y]
     loss = float(ce.sum() if variant == "loss_sum" else ce.mean())
-    sq = float((p["W0"] ** 2).sum() + (p["W1"] ** 2).sum())
+    sq = float((p["W1"] ** 2).sum() + (p["W2"] ** 2).sum())
     if variant == "reg_no_half":
         loss += reg * sq
     elif variant == "reg_bias":
-        loss += 0.5 * reg * (sq + sum(float((p[b] ** 2).sum()) for b in ("b0", "b1") if b in p))
+        loss += 0.5 * reg * (sq + sum(float((p[b] ** 2).sum()) for b in ("b1", "b2") if b in p))
     elif variant != "no_reg_loss":
         loss += 0.5 * reg * sq
     d2 = np.exp(logp)
     d2[np.arange(N), y] -= 1
     d2 /= N
     g = {}
-    g["W1"] = (Z1 if variant == "preact" else A).T @ d2
-    d1 = d2 @ p["W1"].T
+    g["W2"] = (Z1 if variant == "preact" else A).T @ d2
+    d1 = d2 @ p["W2"].T
     if variant != "no_mask":
         d1 = d1 * (Z1 > 0)
-    g["W0"] = X.T @ d1
+    g["W1"] = X.T @ d1
     reduce = (lambda d: d.mean(axis=0)) if variant == "db_mean" else (lambda d: d.sum(axis=0))
-    g["b0"] = reduce(d1)
-    if "b1" in p:
-        g["b1"] = reduce(d2)
+    g["b1"] = reduce(d1)
+    if "b2" in p:
+        g["b2"] = reduce(d2)
     k = {"reg_twice": 2.0, "no_reg_grad": 0.0}.get(variant, 1.0)
-    g["W0"] = g["W0"] + k * reg * p["W0"]
     g["W1"] = g["W1"] + k * reg * p["W1"]
+    g["W2"] = g["W2"] + k * reg * p["W2"]
     if variant == "reg_bias":
-        for b in ("b0", "b1"):
+        for b in ("b1", "b2"):
             if b in p:
                 g[b] = g[b] + reg * p[b]
     return loss, g
@@ -107,14 +107,14 @@ def _problem(rng, N, D, H, C, dtype=np.float64, output_bias=True):
     """A small random problem whose pre-activations stay away from the ReLU's kink."""
     while True:
         params = {
-            "W0": rng.standard_normal((D, H)) / math.sqrt(D),
-            "b0": 0.1 * rng.standard_normal(H),
-            "W1": rng.standard_normal((H, C)) / math.sqrt(H),
+            "W1": rng.standard_normal((D, H)) / math.sqrt(D),
+            "b1": 0.1 * rng.standard_normal(H),
+            "W2": rng.standard_normal((H, C)) / math.sqrt(H),
         }
         if output_bias:
-            params["b1"] = 0.1 * rng.standard_normal(C)
+            params["b2"] = 0.1 * rng.standard_normal(C)
         X = rng.standard_normal((N, D))
-        Z1 = X @ params["W0"] + params["b0"]
+        Z1 = X @ params["W1"] + params["b1"]
         if np.abs(Z1).min() > 1e-3 and 0.2 < (Z1 > 0).mean() < 0.8:
             break
     y = rng.integers(0, C, size=N)
@@ -155,11 +155,11 @@ def _grads_dict(got, names) -> dict:
 
 _DIAG = {
     "no_mask": (
-        "the ReLU mask is missing: delta1 = (delta2 @ W1.T) * (Z1 > 0). Units that were "
+        "the ReLU mask is missing: delta1 = (delta2 @ W2.T) * (Z1 > 0). Units that were "
         "inactive (Z1 <= 0) pass no gradient back."
     ),
     "preact": (
-        "used the pre-activations Z1 instead of the activations A = relu(Z1) in dW1 = A.T @ "
+        "used the pre-activations Z1 instead of the activations A = relu(Z1) in dW2 = A.T @ "
         "delta2: the output layer's input is A."
     ),
     "db_mean": (
@@ -171,9 +171,9 @@ _DIAG = {
         "the derivative of reg/2 * W**2 is reg * W, not 2 * reg * W (the 1/2 is there to "
         "cancel the 2)."
     ),
-    "no_reg_grad": "the L2 term is missing from the gradient: add reg * W to dW0 and dW1.",
+    "no_reg_grad": "the L2 term is missing from the gradient: add reg * W to dW1 and dW2.",
     "loss_sum": "the loss is summed over the batch; it is the mean (divide by N).",
-    "reg_no_half": "the penalty is reg/2 * (sum(W0**2) + sum(W1**2)): the 1/2 is missing.",
+    "reg_no_half": "the penalty is reg/2 * (sum(W1**2) + sum(W2**2)): the 1/2 is missing.",
     "no_reg_loss": "the L2 penalty is missing from the loss.",
 }
 
@@ -371,12 +371,12 @@ def check_relu_backward(relu_backward) -> None:
 
 
 def check_backward_no_output_bias(loss_and_grads) -> None:
-    """Exercise 4: ``loss_and_grads(params, X, y)`` for W0, b0, W1 (no output bias, no L2)."""
+    """Exercise 4: ``loss_and_grads(params, X, y)`` for W1, b1, W2 (no output bias, no L2)."""
     __tracebackhide__ = True
     rng = np.random.default_rng(22)
     cases = [
         ("N=6, D=5, H=4, C=3, float64", *_problem(rng, 6, 5, 4, 3, output_bias=False)),
-        ("N=8, D=7, H=8, C=8 (square W1), float64", *_problem(rng, 8, 7, 8, 8, output_bias=False)),
+        ("N=8, D=7, H=8, C=8 (square W2), float64", *_problem(rng, 8, 7, 8, 8, output_bias=False)),
         ("N=10, D=12, H=6, C=4, float32", *_problem(rng, 10, 12, 6, 4, np.float32, False)),
     ]
     variants = ("no_mask", "preact", "db_mean", "loss_sum")
@@ -390,7 +390,7 @@ def check_backward_no_output_bias(loss_and_grads) -> None:
                 X,
                 y,
                 0.0,
-                ("W0", "b0", "W1"),
+                ("W1", "b1", "W2"),
                 (params, X, y),
                 variants,
             )
@@ -398,13 +398,13 @@ def check_backward_no_output_bias(loss_and_grads) -> None:
 
 
 def check_loss_and_grads(loss_and_grads) -> None:
-    """Exercise 5: ``loss_and_grads(params, X, y, reg)`` with the output bias b1 and L2."""
+    """Exercise 5: ``loss_and_grads(params, X, y, reg)`` with the output bias b2 and L2."""
     __tracebackhide__ = True
     rng = np.random.default_rng(23)
     cases = [
         ("N=6, D=5, H=4, C=3, reg=0, float64", *_problem(rng, 6, 5, 4, 3), 0.0),
         ("N=6, D=5, H=4, C=3, reg=0.1, float64", *_problem(rng, 6, 5, 4, 3), 0.1),
-        ("N=9, D=8, H=5, C=5 (square W1), reg=0.3, float64", *_problem(rng, 9, 8, 5, 5), 0.3),
+        ("N=9, D=8, H=5, C=5 (square W2), reg=0.3, float64", *_problem(rng, 9, 8, 5, 5), 0.3),
         ("N=10, D=12, H=6, C=4, reg=0.05, float32", *_problem(rng, 10, 12, 6, 4, np.float32), 0.05),
     ]
     variants = (
@@ -437,12 +437,12 @@ def check_init_params(init_params) -> None:
         with check.case(f'init="{init}", D={D}, H={H}, C={C}'):
             got = check.call(init_params, D, H, C, init, np.random.default_rng(0))
             params = _grads_dict(got, NAMES)
-            shapes = {"W0": (D, H), "b0": (H,), "W1": (H, C), "b1": (C,)}
+            shapes = {"W1": (D, H), "b1": (H,), "W2": (H, C), "b2": (C,)}
             for k in NAMES:
                 arr = check.array(params[k], shape=shapes[k], dtype=np.float32, what=k)
                 if k.startswith("b") and np.any(arr != 0):
                     raise CheckFailure(f"{k} should start at zero (biases are not random).")
-            for k, fan_in, fan_out in (("W0", D, H), ("W1", H, C)):
+            for k, fan_in, fan_out in (("W1", D, H), ("W2", H, C)):
                 want = math.sqrt(2 / fan_in) if init == "he" else 0.1
                 std = float(np.std(params[k], dtype=np.float64))
                 mean = float(np.mean(params[k], dtype=np.float64))
@@ -490,40 +490,40 @@ def check_init_params(init_params) -> None:
 
 
 def _dead_cases(rng):
-    """Two problems (W0, b0, X, Z1); the first has one unit with Z1 == 0 exactly everywhere."""
+    """Two problems (W1, b1, X, Z1); the first has one unit with Z1 == 0 exactly everywhere."""
     D, H = 6, 7
     X = rng.random((12, D)) + 0.01  # pixels: all positive
-    W0 = np.abs(rng.standard_normal((D, H)))  # positive weights: alive on every image
-    b0 = np.abs(0.1 * rng.standard_normal(H))
-    W0[:, 1], b0[1] = -W0[:, 1], -0.5  # unit 1: dead
-    W0[:, 4], b0[4] = 0.0, 0.0  # unit 4: Z1 == 0 exactly on every image: dead
-    W0[:, 6] = -W0[:, 6]  # unit 6: active on exactly one image, alive
-    s = np.sort(X @ W0[:, 6])
-    b0[6] = -(s[-1] + s[-2]) / 2
+    W1 = np.abs(rng.standard_normal((D, H)))  # positive weights: alive on every image
+    b1 = np.abs(0.1 * rng.standard_normal(H))
+    W1[:, 1], b1[1] = -W1[:, 1], -0.5  # unit 1: dead
+    W1[:, 4], b1[4] = 0.0, 0.0  # unit 4: Z1 == 0 exactly on every image: dead
+    W1[:, 6] = -W1[:, 6]  # unit 6: active on exactly one image, alive
+    s = np.sort(X @ W1[:, 6])
+    b1[6] = -(s[-1] + s[-2]) / 2
     X2 = rng.random((30, 10)).astype(np.float32)
     W2 = rng.standard_normal((10, 40)).astype(np.float32)
     b2 = (rng.standard_normal(40) - 2.5).astype(np.float32)
     return [
         (
             "6 inputs, 7 units, 12 images, float64 (one unit exactly 0 everywhere)",
-            W0,
-            b0,
+            W1,
+            b1,
             X,
-            X @ W0 + b0,
+            X @ W1 + b1,
         ),
         ("10 inputs, 40 units, 30 images, float32", W2, b2, X2, X2 @ W2 + b2),
     ]
 
 
 def check_dead_units(dead_units) -> None:
-    """Exercise 8: ``dead_units(W0, b0, X)`` -> the number of hidden units with Z1 <= 0 on
+    """Exercise 8: ``dead_units(W1, b1, X)`` -> the number of hidden units with Z1 <= 0 on
     every row of X."""
     __tracebackhide__ = True
     cases = _dead_cases(np.random.default_rng(24))
     check = Check("dead_units", total=len(cases))
-    for description, W0, b0, X, Z1 in cases:
+    for description, W1, b1, X, Z1 in cases:
         with check.case(description):
-            got = check.call(dead_units, W0, b0, X)
+            got = check.call(dead_units, W1, b1, X)
             arr = np.asarray(got)
             if arr.size != 1 or not np.issubdtype(arr.dtype, np.number):
                 raise CheckFailure(
@@ -669,19 +669,19 @@ BUG_ZOO = {
     "b": _bug("db_mean", "Broken backward pass (b): find the wrong gradients."),
     "c": _bug("preact", "Broken backward pass (c): find the wrong gradients."),
 }
-_ZOO_ANSWER = {"a": {"W0", "b0"}, "b": {"b0", "b1"}, "c": {"W1"}}
+_ZOO_ANSWER = {"a": {"W1", "b1"}, "b": {"b1", "b2"}, "c": {"W2"}}
 
 
 def _subtle(params, X, y, reg=0.0):
     loss, g = reference_loss_and_grads(params, X, y, reg)
-    g["b1"] = g["b1"] * 1.01  # 1% off: a loose threshold misses it
+    g["b2"] = g["b2"] * 1.01  # 1% off: a loose threshold misses it
     return loss, g
 
 
 def _as_names(got, what) -> set:
     if isinstance(got, str) or not isinstance(got, list | tuple | set | frozenset):
         raise CheckFailure(
-            f"{what} should be a list of parameter names such as ['W0', 'b0'], "
+            f"{what} should be a list of parameter names such as ['W1', 'b1'], "
             f"got {type(got).__name__}"
         )
     names = set(got)
@@ -700,13 +700,13 @@ def check_wrong_gradients(wrong_gradients) -> None:
         (
             "the ReLU mask missing",
             lambda p, X, y, reg=0.0: reference_loss_and_grads(p, X, y, 0.0, "no_mask"),
-            {"W0", "b0"},
+            {"W1", "b1"},
         ),
-        ("only the output bias 1% off", _subtle, {"b1"}),
+        ("only the output bias 1% off", _subtle, {"b2"}),
         (
-            "Z1 instead of A in dW1",
+            "Z1 instead of A in dW2",
             lambda p, X, y, reg=0.0: reference_loss_and_grads(p, X, y, 0.0, "preact"),
-            {"W1"},
+            {"W2"},
         ),
         (
             "a correct backward pass",
@@ -742,7 +742,7 @@ def check_wrong_gradients(wrong_gradients) -> None:
                     "1e-3; use relative_error(...) > 1e-6."
                 )
             else:
-                why = "compare every one of W0, b0, W1, b1 with its own numerical gradient."
+                why = "compare every one of W1, b1, W2, b2 with its own numerical gradient."
             raise CheckFailure(
                 f"reported {sorted(got)}, expected {sorted(want)}.\n  Likely mistake: {why}"
             )
@@ -758,11 +758,11 @@ def check_answer_bug_zoo(answer) -> None:
     if not isinstance(got, dict) or set(got) != set(_ZOO_ANSWER):
         raise CheckFailure('return a dict with the keys "a", "b", "c", each a list of names')
     hints = {
-        "a": "the mask sits on delta1, and delta1 feeds both dW0 = X.T @ delta1 and db0; "
-        "W1 and b1 come before the mask and are right.",
+        "a": "the mask sits on delta1, and delta1 feeds both dW1 = X.T @ delta1 and db1; "
+        "W2 and b2 come before the mask and are right.",
         "b": "the same wrong reduction is used for both bias gradients; the weights are right.",
-        "c": "only dW1 uses the wrong array; delta1 = delta2 @ W1.T does not depend on dW1, so "
-        "W0 and b0 are right.",
+        "c": "only dW2 uses the wrong array; delta1 = delta2 @ W2.T does not depend on dW2, so "
+        "W1 and b1 are right.",
     }
     for key in ("a", "b", "c"):
         with check.case(f"broken backward pass ({key})"):
