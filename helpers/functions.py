@@ -39,22 +39,67 @@ __all__ = [
 # --------------------------------------------------------------------------------------
 
 
+class NonFiniteError(ValueError, FloatingPointError):
+    """An array holds NaN or inf. A ValueError (bad input) and a FloatingPointError (what a
+    diverging training run raises), so either ``except`` catches it."""
+
+
+def as_array(x, name: str) -> np.ndarray:
+    """``np.asarray(x)``, but a ragged nested list gives an error naming ``name``."""
+    try:
+        return np.asarray(x)
+    except (ValueError, TypeError) as exc:
+        detail = ""
+        if isinstance(x, list | tuple) and x:
+            lengths = sorted({len(r) if hasattr(r, "__len__") else 0 for r in x[:10_000]})
+            if len(lengths) > 1:
+                shown = ", ".join(map(str, lengths[:5])) + (", ..." if len(lengths) > 5 else "")
+                detail = f" ({len(x)} rows of different lengths: {shown})"
+        raise ValueError(
+            f"{name} must be a rectangular array (every row of the same length), got a ragged "
+            f"{type(x).__name__}{detail}"
+        ) from exc
+
+
+def describe_dtype(x, arr: np.ndarray) -> str:
+    """What ``x`` is, for an error message: its dtype, or for a lone object its type."""
+    if arr.dtype == object and arr.ndim == 0:
+        return f"{type(x).__name__} {str(x)[:40]!r}" if x is not None else "None"
+    return f"dtype {arr.dtype}"
+
+
+def check_finite(arr: np.ndarray, name: str, hint: str = "check the learning rate") -> None:
+    """Raise NonFiniteError naming ``name`` and counting NaN and inf, unless all finite.
+
+    One fast pass (a sum is finite only if every term is), a full count only on failure.
+    """
+    with np.errstate(all="ignore"):
+        if arr.dtype.kind != "f" or np.isfinite(arr.sum()):
+            return
+    finite = np.isfinite(arr)
+    if finite.all():  # the sum overflowed, the entries are fine
+        return
+    n_nan = int(np.isnan(arr).sum())
+    n_inf = int(arr.size - n_nan - finite.sum())
+    first = tuple(int(i) for i in np.argwhere(~finite)[0])
+    raise NonFiniteError(
+        f"{name} must contain only finite numbers, found {n_nan} NaN and {n_inf} inf "
+        f"(the first at index {first}; a diverging training run? {hint})"
+    )
+
+
 def _as_float(z, name: str = "z") -> np.ndarray:
     """``z`` as a float array (float32/float64 kept, integers -> float64), all finite."""
-    arr = np.asarray(z)
+    arr = as_array(z, name)
     if arr.dtype == np.bool_ or not (
         np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)
     ):
-        raise TypeError(f"{name} must be an array of real numbers (float), got dtype {arr.dtype}")
+        raise TypeError(
+            f"{name} must be an array of real numbers (float), got {describe_dtype(z, arr)}"
+        )
     if not np.issubdtype(arr.dtype, np.floating):
         arr = arr.astype(np.float64)
-    if not np.isfinite(arr).all():
-        n_nan = int(np.isnan(arr).sum())
-        n_inf = int(arr.size - n_nan - np.isfinite(arr).sum())
-        raise ValueError(
-            f"{name} must contain only finite numbers, found {n_nan} NaN and {n_inf} inf "
-            f"(a diverging training run? check the learning rate)"
-        )
+    check_finite(arr, name)
     return arr
 
 
@@ -76,9 +121,12 @@ def _as_scores(z, name: str = "z", two_d: bool = False) -> np.ndarray:
 
 def _as_labels(labels, n: int, num_classes: int, name: str = "labels", of: str = "logits"):
     """Integer class labels of shape ``(n,)`` with values in ``0..num_classes-1``, as int64."""
-    arr = np.asarray(labels)
+    arr = as_array(labels, name)
     if arr.ndim != 1:
-        hint = " (one-hot rows? use labels.argmax(axis=1))" if arr.ndim == 2 else ""
+        if arr.ndim == 2 and 1 in arr.shape:
+            hint = f" (a column or row of labels? use {name}.ravel())"
+        else:
+            hint = f" (one-hot rows? use {name}.argmax(axis=1))" if arr.ndim == 2 else ""
         raise ValueError(f"{name} must have shape (N,), got {arr.shape}{hint}")
     if arr.dtype == np.bool_ or not np.issubdtype(arr.dtype, np.integer):
         raise TypeError(

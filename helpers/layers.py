@@ -15,6 +15,15 @@ parameters. Chaining them gives backpropagation by hand::
 
 Shapes: N examples, D inputs, M outputs of a linear layer, C classes. Every function keeps
 the floating dtype of its inputs (float32 for training, float64 for gradient checks).
+
+Topic 03 wraps the functions in layer objects, :class:`Linear`, :class:`ReLU`,
+:class:`Sigmoid` and :class:`SoftmaxCrossEntropy`, that hold their parameters (``params``)
+and gradients (``grads``) and keep their cache between ``forward`` and ``backward``;
+``helpers.model.Sequential`` chains them::
+
+    layer = Linear(784, 64, init="lecun", rng=rng)
+    out = layer.forward(X)          # (N, 64), caches X
+    dX = layer.backward(dout)       # (N, 784); fills layer.grads["W"], layer.grads["b"]
 """
 
 from __future__ import annotations
@@ -22,17 +31,42 @@ from __future__ import annotations
 import numpy as np
 
 from helpers.data import check_labels
-from helpers.functions import sigmoid
+from helpers.functions import as_array, check_finite, describe_dtype, sigmoid
+
+_DIVERGED = "lower the learning rate"  # the hint of a NaN/inf error inside a layer
 
 
-def _float_array(x, name: str, ndim: int | None = None) -> np.ndarray:
-    """``x`` as a floating-point array of ``ndim`` dimensions, else a clear error."""
-    arr = np.asarray(x)
+def _float_array(x, name: str, ndim: int | None = None, finite: bool = False) -> np.ndarray:
+    """``x`` as a floating-point array of ``ndim`` dimensions, else a clear error.
+
+    With ``finite``, NaN or inf raise NonFiniteError (a ValueError and a FloatingPointError)
+    naming ``name``.
+    """
+    arr = as_array(x, name)
     if not np.issubdtype(arr.dtype, np.floating):
-        raise TypeError(f"{name} must be a float array (float32 or float64), got {arr.dtype}")
+        raise TypeError(
+            f"{name} must be a float array (float32 or float64), got {describe_dtype(x, arr)}"
+        )
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(f"{name} must have {ndim} dimensions, got shape {arr.shape}")
+    if finite:
+        check_finite(arr, name, _DIVERGED)
     return arr
+
+
+def _describe_cache(cache) -> str:
+    """What was passed as a cache, for an error message (never the values)."""
+    if isinstance(cache, np.ndarray):
+        guess = " (the mask of relu_forward?)" if cache.dtype == np.bool_ else ""
+        return f"a {cache.dtype} array of shape {cache.shape}{guess}"
+    if isinstance(cache, tuple | list):
+        parts = ", ".join(
+            f"{a.dtype} {a.shape}" if isinstance(a, np.ndarray) else type(a).__name__
+            for a in cache[:4]
+        )
+        guess = " (the cache of linear_forward?)" if len(cache) == 2 else ""
+        return f"a {type(cache).__name__} of {len(cache)} items ({parts}){guess}"
+    return "None" if cache is None else f"a {type(cache).__name__}"
 
 
 def linear_forward(x, W, b) -> tuple[np.ndarray, tuple]:
@@ -41,9 +75,13 @@ def linear_forward(x, W, b) -> tuple[np.ndarray, tuple]:
     x: (N, D) float; W: (D, M) float; b: (M,) float.
     Returns ``out`` (N, M) and the cache ``(x, W)`` for :func:`linear_backward`.
     """
-    x = _float_array(x, "x", 2)
-    W = _float_array(W, "W", 2)
-    b = _float_array(b, "b", 1)
+    x = _float_array(x, "x", 2, finite=True)
+    W = _float_array(W, "W", 2, finite=True)
+    b = _float_array(b, "b", 1, finite=True)
+    if x.shape[0] == 0:
+        raise ValueError(
+            f"x must hold at least one example (row), got shape {x.shape} (an empty batch?)"
+        )
     if x.shape[1] != W.shape[0]:
         raise ValueError(
             f"x has {x.shape[1]} features per row but W expects {W.shape[0]} "
@@ -63,8 +101,18 @@ def linear_backward(dout, cache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     Returns ``dx = dout @ W.T`` (N, D), ``dW = x.T @ dout`` (D, M) and
     ``db = dout.sum(axis=0)`` (M,).
     """
+    if not (
+        isinstance(cache, tuple)
+        and len(cache) == 2
+        and all(isinstance(a, np.ndarray) and a.ndim == 2 for a in cache)
+        and cache[0].shape[1] == cache[1].shape[0]
+    ):
+        raise TypeError(
+            "cache must be the (x, W) pair that linear_forward returned, with x (N, D) and W "
+            f"(D, M); got {_describe_cache(cache)}"
+        )
     x, W = cache
-    dout = _float_array(dout, "dout", 2)
+    dout = _float_array(dout, "dout", 2)  # NaN here comes from the loss, which reports it
     if dout.shape != (x.shape[0], W.shape[1]):
         raise ValueError(
             f"dout must have the shape of the forward output {(x.shape[0], W.shape[1])}, "
@@ -82,7 +130,7 @@ def relu_forward(x) -> tuple[np.ndarray, np.ndarray]:
     x: float array of any shape. Returns ``out`` (same shape and dtype) and the cache, the
     boolean mask ``x > 0`` that :func:`relu_backward` needs.
     """
-    x = _float_array(x, "x")
+    x = _float_array(x, "x", finite=True)
     mask = x > 0
     return np.maximum(x, 0), mask
 
@@ -93,6 +141,12 @@ def relu_backward(dout, cache) -> np.ndarray:
     The subgradient at exactly ``x == 0`` is taken as 0. dout: float, the shape of the
     forward input; cache: the mask from :func:`relu_forward`. Returns dx, same shape.
     """
+    if not (isinstance(cache, np.ndarray) and cache.dtype == np.bool_):
+        hint = " (the input x itself? pass the mask)" if isinstance(cache, np.ndarray) else ""
+        raise TypeError(
+            "cache must be the boolean mask x > 0 that relu_forward returned; got "
+            f"{_describe_cache(cache)}{hint}"
+        )
     dout = _float_array(dout, "dout")
     mask = cache
     if dout.shape != mask.shape:
@@ -120,10 +174,7 @@ def softmax_cross_entropy(logits, labels, check: bool = True) -> tuple[float, np
         if logits.shape[0] == 0:
             raise ValueError("logits must hold at least one row (got an empty batch)")
         labels = check_labels(labels, n=logits.shape[0], num_classes=logits.shape[1])
-        if not np.isfinite(logits).all():
-            raise ValueError(
-                "logits contain NaN or inf (diverged training? lower the learning rate)"
-            )
+        check_finite(logits, "logits", _DIVERGED)
     n = logits.shape[0]
     rows = np.arange(n)
     shifted = logits - logits.max(axis=1, keepdims=True)
@@ -308,3 +359,139 @@ class SoftmaxCrossEntropy(Layer):
         """Returns dscores (N, C). ``dout``, if given, scales it (dL/dloss, default 1)."""
         dscores = self._need_cache()
         return dscores if dout is None else dscores * dout
+
+
+# --------------------------------------------------------------------------------------
+# Topic 06: inverted dropout
+# --------------------------------------------------------------------------------------
+
+
+def _check_drop_p(p) -> float:
+    """``p``, the probability of DROPPING a unit, as a float in [0, 1), else a clear error."""
+    if isinstance(p, bool | np.bool_) or not isinstance(p, int | float | np.integer | np.floating):
+        raise TypeError(f"p must be a number in [0, 1) (the drop probability), got {p!r}")
+    p = float(p)
+    if not (0.0 <= p < 1.0):
+        hint = " (p = 1 drops every unit: nothing passes)" if p == 1.0 else ""
+        raise ValueError(
+            f"p is the probability of DROPPING a unit and must lie in [0, 1), got {p}{hint}"
+        )
+    return p
+
+
+def dropout_forward(x, p, *, rng=None, mask=None, train=True) -> tuple[np.ndarray, tuple]:
+    """Inverted dropout: in training, zero each unit with probability ``p``, scale the rest.
+
+    ``out = x * keep / (1 - p)`` with ``keep`` a boolean array of x's shape, each entry True
+    (kept) with probability ``1 - p``. Dividing by ``1 - p`` during training keeps the
+    expectation, ``E[out] = x``, so at test time (``train=False``) the layer is the identity
+    and needs no rescaling.
+
+    x: float array of any shape, typically (N, H) activations; its dtype is kept.
+    p: the DROP probability, in [0, 1) (``p = 0.5`` drops half the units; ``p = 0`` is the
+    identity). rng: a ``np.random.Generator`` drawing the mask (needed in training with
+    ``p > 0`` unless ``mask`` is given). mask: a fixed boolean keep-mask of x's shape (True =
+    kept), e.g. for a gradient check. train: False for evaluation (the identity; ``out`` is
+    ``x`` itself, not a copy; mask must not be given, rng is unused).
+
+    Returns ``out`` (x's shape and dtype) and the cache ``(keep, scale)`` for
+    :func:`dropout_backward` (``keep`` is None when nothing is dropped).
+    """
+    x = _float_array(x, "x")
+    p = _check_drop_p(p)
+    if not train:
+        if mask is not None:
+            raise ValueError("mask was given with train=False: evaluation drops nothing")
+        return x, (None, 1.0)
+    if mask is not None:
+        keep = np.asarray(mask)
+        if keep.dtype != np.bool_:
+            raise TypeError(
+                f"mask must be a boolean keep-mask (True = kept), got dtype {keep.dtype}"
+                + (" (e.g. rng.random(x.shape) >= p)" if keep.dtype.kind in "fiu" else "")
+            )
+        if keep.shape != x.shape:
+            raise ValueError(f"mask must have x's shape {x.shape}, got {keep.shape}")
+    elif p == 0.0:
+        return x, (None, 1.0)
+    else:
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(
+                "dropout_forward needs rng=np.random.default_rng(seed) (a Generator, created "
+                f"once and reused, so that every call draws a new mask), got {rng!r}"
+            )
+        keep = rng.random(x.shape, dtype=np.float32) >= p
+    scale = 1.0 / (1.0 - p)
+    out = np.multiply(x, keep)
+    out *= scale  # a Python float: the dtype of x is kept
+    return out, (keep, scale)
+
+
+def dropout_backward(dout, cache) -> np.ndarray:
+    """Gradient of inverted dropout: ``dx = dout * keep / (1 - p)``, the same mask as forward.
+
+    dout: float, the shape of x; cache: ``(keep, scale)`` from :func:`dropout_forward`.
+    Returns dx, same shape and dtype as dout (``dout`` itself when nothing was dropped).
+    """
+    if not (
+        isinstance(cache, tuple)
+        and len(cache) == 2
+        and (cache[0] is None or (isinstance(cache[0], np.ndarray) and cache[0].dtype == np.bool_))
+        and isinstance(cache[1], float)
+    ):
+        raise TypeError(
+            "cache must be the (keep, scale) pair that dropout_forward returned; got "
+            f"{_describe_cache(cache)}"
+        )
+    keep, scale = cache
+    dout = _float_array(dout, "dout")
+    if keep is None:
+        return dout
+    if dout.shape != keep.shape:
+        raise ValueError(f"dout must have the forward input's shape {keep.shape}, got {dout.shape}")
+    dx = np.multiply(dout, keep)
+    dx *= scale
+    return dx
+
+
+class Dropout(Layer):
+    """Inverted dropout as a layer (:func:`dropout_forward`); no parameters.
+
+    p: the probability of DROPPING each unit, in [0, 1). rng: a ``np.random.Generator``
+    (or an int seed, turned into one Generator once), required; each training ``forward``
+    draws a fresh mask from it.
+
+    The layer has two modes: ``training`` (True after construction) drops units; after
+    :meth:`eval` it is the identity, as it must be when evaluating or predicting. Switch
+    back with :meth:`train`. Both return the layer, and ``train(False)`` is ``eval()``.
+    """
+
+    def __init__(self, p: float, *, rng=None):
+        super().__init__()
+        self.p = _check_drop_p(p)
+        if rng is None:
+            raise ValueError("pass rng=np.random.default_rng(seed) so the masks are reproducible")
+        self.rng = np.random.default_rng(rng)
+        self.training = True
+
+    def train(self, mode: bool = True) -> Dropout:
+        """Training mode (drop units) if ``mode``, else evaluation mode; returns self."""
+        self.training = bool(mode)
+        return self
+
+    def eval(self) -> Dropout:
+        """Evaluation mode: ``forward`` is the identity; returns self."""
+        return self.train(False)
+
+    def forward(self, x) -> np.ndarray:
+        """x: float, any shape, e.g. (N, H). Returns the same shape and dtype; caches the mask."""
+        out, self._cache = dropout_forward(x, self.p, rng=self.rng, train=self.training)
+        return out
+
+    def backward(self, dout) -> np.ndarray:
+        """dout: the shape of x. Returns ``dout * keep / (1 - p)`` with the forward's mask."""
+        return dropout_backward(dout, self._need_cache())
+
+    def __repr__(self) -> str:
+        mode = "" if self.training else ", eval"
+        return f"Dropout(p={self.p}{mode})"

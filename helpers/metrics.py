@@ -1,4 +1,5 @@
-"""How good are the predictions? Accuracy and the confusion matrix.
+"""How good are the predictions? Accuracy, the confusion matrix, per-class precision,
+recall and F1, and a scikit-learn-style classification report.
 
 Shapes: ``N`` examples, ``C`` classes. Labels and predictions are integers of shape
 ``(N,)`` with values in ``0..C-1``; scores (logits or probabilities) are floats ``(N, C)``.
@@ -10,7 +11,7 @@ import numpy as np
 
 from helpers.functions import _as_float, _as_labels
 
-__all__ = ["accuracy", "confusion_matrix"]
+__all__ = ["accuracy", "confusion_matrix", "precision_recall_f1", "classification_report"]
 
 
 def _predictions(scores_or_preds, name: str = "scores_or_preds") -> tuple[np.ndarray, int | None]:
@@ -76,3 +77,76 @@ def confusion_matrix(labels, predictions, num_classes: int = 10) -> np.ndarray:
     flat = labels * num_classes + preds
     counts = np.bincount(flat, minlength=num_classes * num_classes)
     return counts.reshape(num_classes, num_classes).astype(np.int64)
+
+
+def precision_recall_f1(y_true, y_pred, num_classes: int = 10) -> dict[str, np.ndarray]:
+    """Per-class precision, recall, F1 and support, from the confusion matrix.
+
+    For class k, with TP = examples of class k predicted k, FP = other classes predicted k,
+    FN = class k predicted as something else:
+
+    - ``precision[k] = TP / (TP + FP)``: of the examples predicted k, the share that are k;
+    - ``recall[k] = TP / (TP + FN)``: of the examples of class k, the share found;
+    - ``f1[k] = 2 TP / (2 TP + FP + FN)``, the harmonic mean of the two;
+    - ``support[k] = TP + FN``, the number of examples of class k.
+
+    A ratio whose denominator is 0 is reported as 0 (as scikit-learn does with
+    ``zero_division=0``): a class that is never predicted has precision 0, a class absent
+    from ``y_true`` recall 0, and F1 is 0 when both are.
+
+    y_true, y_pred: integers ``(N,)`` in ``0..num_classes-1``.
+    Returns a dict of arrays of shape ``(num_classes,)``: ``precision``, ``recall``, ``f1``
+    (float64) and ``support`` (int64).
+    """
+    cm = confusion_matrix(y_true, y_pred, num_classes)
+    tp = np.diag(cm).astype(np.float64)
+    predicted = cm.sum(axis=0).astype(np.float64)  # TP + FP
+    support = cm.sum(axis=1)  # TP + FN
+
+    def ratio(num, den):
+        return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+
+    return {
+        "precision": ratio(tp, predicted),
+        "recall": ratio(tp, support.astype(np.float64)),
+        "f1": ratio(2 * tp, predicted + support),  # 2TP + FP + FN = (TP + FP) + (TP + FN)
+        "support": support.astype(np.int64),
+    }
+
+
+def classification_report(y_true, y_pred, digits: int = 2, num_classes: int = 10) -> str:
+    """A text table of per-class precision, recall, F1 and support, then the accuracy, the
+    macro average (plain mean over classes) and the weighted average (weighted by support).
+
+    Laid out like ``sklearn.metrics.classification_report`` (and equal to its text when every
+    class 0..num_classes-1 occurs in ``y_true`` or ``y_pred``; scikit-learn leaves out
+    classes that occur in neither, this report always lists all ``num_classes`` rows).
+    Ratios with a zero denominator count as 0 (see :func:`precision_recall_f1`).
+
+    y_true, y_pred: integers ``(N,)`` in ``0..num_classes-1``; digits: decimals shown.
+    """
+    if not isinstance(digits, int | np.integer) or digits < 0:
+        raise ValueError(f"digits must be an integer >= 0, got {digits!r}")
+    m = precision_recall_f1(y_true, y_pred, num_classes)
+    support = m["support"]
+    n = int(support.sum())
+    acc = float(np.trace(confusion_matrix(y_true, y_pred, num_classes))) / n
+    names = [str(k) for k in range(num_classes)]
+    width = max(len("weighted avg"), digits, *(len(name) for name in names))
+
+    def num(x) -> str:
+        return f" {x:>9.{digits}f}"
+
+    def row(name, p, r, f, s) -> str:
+        return f"{name:>{width}} " + num(p) + num(r) + num(f) + f" {s:>9}\n"
+
+    lines = f"{'':>{width}} " + "".join(f" {h:>9}" for h in ("precision", "recall", "f1-score", "support"))
+    lines += "\n\n"
+    for k, name in enumerate(names):
+        lines += row(name, m["precision"][k], m["recall"][k], m["f1"][k], support[k])
+    lines += "\n"
+    lines += f"{'accuracy':>{width}} " + " " * 20 + num(acc) + f" {n:>9}\n"
+    lines += row("macro avg", *(m[k].mean() for k in ("precision", "recall", "f1")), n)
+    w = support / n
+    lines += row("weighted avg", *(float(w @ m[k]) for k in ("precision", "recall", "f1")), n)
+    return lines

@@ -208,7 +208,8 @@ class Sequential:
     ``layers``: a non-empty list of layer objects from :mod:`helpers.layers` (``Linear``,
     ``ReLU``, ``Sigmoid``, or anything with ``params``, ``grads``, ``forward``, ``backward``),
     at least one ``Linear``, consecutive Linear sizes matching; ``loss``: the loss layer,
-    ``SoftmaxCrossEntropy()`` by default (kept as ``self.loss_layer``; ``loss`` is the method).
+    ``SoftmaxCrossEntropy(check=False)`` by default (:meth:`loss` checks X and y itself; kept as
+    ``self.loss_layer``, since ``loss`` is the method).
 
     ``params`` and ``grads``: dicts keyed ``"W1", "b1", "W2", "b2", ...``, numbered from 1 in
     the order of the layers that have parameters (the Linear layers), whose values ARE the
@@ -264,8 +265,8 @@ class Sequential:
         dtypes = {layer.dtype for layer in linears}
         if len(dtypes) > 1:
             raise TypeError(f"all Linear layers must share one dtype, got {sorted(map(str, dtypes))}")
-        if loss is None:
-            loss = SoftmaxCrossEntropy()
+        if loss is None:  # labels are checked by loss() (and once by fit), not per batch
+            loss = SoftmaxCrossEntropy(check=False)
         if not (hasattr(loss, "forward") and hasattr(loss, "backward")):
             raise TypeError(f"loss must be a loss layer such as SoftmaxCrossEntropy(), got {loss!r}")
 
@@ -318,9 +319,32 @@ class Sequential:
             out = layer.forward(out)
         return out
 
+    def train(self, mode: bool = True) -> Sequential:
+        """Put every layer that has a training mode (Dropout) into it (``mode=False``: eval)."""
+        for layer in self.layers:
+            if hasattr(layer, "train"):
+                layer.train(mode)
+        return self
+
+    def eval(self) -> Sequential:
+        """Evaluation mode: dropout off. Same as ``train(False)``."""
+        return self.train(False)
+
     def scores(self, X) -> np.ndarray:
-        """Class scores (N, C) of X (N, D) float: the output of the last layer."""
-        return self._forward(self._check_X(X))
+        """Class scores (N, C) of X (N, D) float: the output of the last layer.
+
+        Scores are for evaluation: layers with a training mode (Dropout) are switched to eval
+        for this call and restored afterwards, so ``fit``'s validation figures see the whole
+        network. ``loss`` (training) keeps each layer's mode.
+        """
+        switched = [layer for layer in self.layers if getattr(layer, "training", False)]
+        for layer in switched:
+            layer.train(False)
+        try:
+            return self._forward(self._check_X(X))
+        finally:
+            for layer in switched:
+                layer.train(True)
 
     def predict(self, X) -> np.ndarray:
         """Predicted classes: X (N, D) float -> int64 (N,), the argmax of the scores."""
@@ -375,3 +399,72 @@ class Sequential:
             if grads[k] is not g:
                 grads[k][...] = g
         return loss
+
+
+# --------------------------------------------------------------------------------------
+# Topic 04: building MLPs of any depth, and looking inside them while they train
+# --------------------------------------------------------------------------------------
+
+#: The hidden activations :func:`mlp` knows, by name.
+ACTIVATIONS = ("relu", "sigmoid")
+
+
+def mlp(sizes, activation: str = "relu", *, init: str | None = None, rng, dtype=np.float32):
+    """A :class:`Sequential` MLP with layer sizes ``[n0, n1, ..., nL]``.
+
+    Layer l is ``Linear(n_{l-1}, n_l)``; every layer but the last is followed by the
+    ``activation`` ("relu" or "sigmoid"); the last layer gives the scores. So
+    ``mlp([784, 256, 10], rng=rng)`` is topic 02's network and ``len(sizes) - 1`` is the
+    depth L (the number of weight matrices). ``init``: as for ``Linear``; default ``"he"``
+    for ReLU and ``"glorot"`` for the sigmoid. ``rng``: a ``np.random.Generator`` or seed,
+    required; the layers draw from it in order.
+    """
+    from helpers.layers import Linear, ReLU, Sigmoid
+
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
+    sizes = list(sizes)
+    if len(sizes) < 2:
+        raise ValueError(
+            f"sizes must list at least the inputs and the outputs, e.g. [784, 10], got {sizes}"
+        )
+    if rng is None:
+        raise ValueError("pass rng=np.random.default_rng(seed) so the weights are reproducible")
+    rng = np.random.default_rng(rng)
+    init = init or ("he" if activation == "relu" else "glorot")
+    act = ReLU if activation == "relu" else Sigmoid
+    layers = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True), start=1):
+        layers.append(Linear(n_in, n_out, init=init, rng=rng, dtype=dtype))
+        if i < len(sizes) - 1:  # every layer but the last is followed by the activation
+            layers.append(act())
+    return Sequential(layers)
+
+
+def grad_norms(model) -> dict[str, float]:
+    """The Frobenius norm of each weight gradient in ``model.grads`` ("W1", "W2", ...).
+
+    Call it after ``model.loss(...)``; the norms are Python floats (biases left out)."""
+    return {
+        k: float(np.linalg.norm(g.astype(np.float64, copy=False)))
+        for k, g in model.grads.items()
+        if k.startswith("W")
+    }
+
+
+def update_ratios(before: dict, model) -> dict[str, float]:
+    """``|W_after - W_before| / |W_before|`` for each weight matrix (Frobenius norms).
+
+    before: ``{"W1": copy, ...}`` taken before an update (e.g. ``{k: v.copy() for k, v in
+    model.params.items()}``); model: the same model after it. About 1e-3 per step is the
+    usual healthy range; much smaller means the layer hardly learns, much larger that the
+    step is too big for it.
+    """
+    ratios = {}
+    for k, old in before.items():
+        if not k.startswith("W"):
+            continue
+        old64 = old.astype(np.float64)
+        step = model.params[k].astype(np.float64) - old64
+        ratios[k] = float(np.linalg.norm(step) / max(np.linalg.norm(old64), 1e-300))
+    return ratios

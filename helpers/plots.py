@@ -19,6 +19,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+from helpers.functions import as_array
+
 __all__ = [
     "digit_grid",
     "learning_curves",
@@ -27,6 +29,13 @@ __all__ = [
     "misclassified_gallery",
     "bar_counts",
 ]
+
+#: Most panels (images) one figure draws: each is an Axes, and a thousand of them take
+#: minutes. Beyond it the plots refuse and say how to pass a sample.
+MAX_PANELS = 400
+#: Most classes of a confusion matrix (each cell is annotated) and most bars of bar_counts.
+MAX_CLASSES = 100
+MAX_BARS = 200
 
 WRONG = "tab:red"  # colour of a wrong prediction
 RIGHT = "tab:green"  # colour of the true class in probability bars
@@ -39,7 +48,7 @@ RIGHT = "tab:green"  # colour of the true class in probability bars
 
 def _images(images, name: str = "images") -> np.ndarray:
     """``(n, h, w)`` or ``(n, h*w)`` with ``h == w`` -> real array ``(n, h, w)``, finite."""
-    arr = np.asarray(images)
+    arr = as_array(images, name)
     if arr.dtype == np.bool_ or not (
         np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
     ):
@@ -65,15 +74,27 @@ def _images(images, name: str = "images") -> np.ndarray:
 
 
 def _int_labels(labels, n: int, name: str) -> np.ndarray:
-    arr = np.asarray(labels)
+    arr = as_array(labels, name)
     if arr.ndim != 1:
-        hint = " (one-hot rows or scores? use .argmax(axis=1))" if arr.ndim == 2 else ""
+        if arr.ndim == 2 and 1 in arr.shape:
+            hint = f" (a column or row of labels? use {name}.ravel())"
+        else:
+            hint = " (one-hot rows or scores? use .argmax(axis=1))" if arr.ndim == 2 else ""
         raise ValueError(f"{name} must have shape (n,), got {arr.shape}{hint}")
     if arr.dtype == np.bool_ or not np.issubdtype(arr.dtype, np.integer):
         raise TypeError(f"{name} must be integer class labels, got dtype {arr.dtype}")
     if len(arr) != n:
         raise ValueError(f"{name} has {len(arr)} entries, expected {n} (one per image)")
     return arr
+
+
+def _at_most(count: int, limit: int, what: str, how: str) -> None:
+    """Refuse to draw more than ``limit`` panels: say how many, and how to pass fewer."""
+    if count > limit:
+        raise ValueError(
+            f"{what}: {count} would take minutes to draw (one panel each); at most {limit} "
+            f"are drawn. {how}"
+        )
 
 
 def _positive_int(value, name: str) -> int:
@@ -122,6 +143,11 @@ def digit_grid(images, labels=None, predictions=None, ncols: int = 10, title=Non
     """
     imgs = _images(images)
     n = len(imgs)
+    _at_most(
+        n, MAX_PANELS, f"digit_grid draws one panel per image, and images holds {n}",
+        "Pass the first ones (images[:100], labels[:100]) or a random sample: "
+        "idx = rng.choice(len(images), 100, replace=False); digit_grid(images[idx], labels[idx])",
+    )
     ncols = min(_positive_int(ncols, "ncols"), n)
     labels = None if labels is None else _int_labels(labels, n, "labels")
     preds = None if predictions is None else _int_labels(predictions, n, "predictions")
@@ -242,7 +268,7 @@ def confusion_matrix_plot(cm, class_names=None, normalize: bool = False, title=N
     predicted as the column's class (annotated with 2 decimals; empty rows stay 0).
     Returns the Figure (the matrix and its colour bar: 2 axes).
     """
-    counts = np.asarray(cm)
+    counts = as_array(cm, "cm")
     if counts.ndim != 2 or counts.shape[0] != counts.shape[1] or counts.shape[0] == 0:
         raise ValueError(f"cm must be a square (C, C) matrix of counts, got shape {counts.shape}")
     if counts.dtype == np.bool_ or not np.issubdtype(counts.dtype, np.number):
@@ -250,6 +276,11 @@ def confusion_matrix_plot(cm, class_names=None, normalize: bool = False, title=N
     if not np.isfinite(counts).all() or (counts < 0).any():
         raise ValueError("cm must hold finite, non-negative counts")
     c = counts.shape[0]
+    if c > MAX_CLASSES:
+        raise ValueError(
+            f"cm is {c} x {c}: {c * c} annotated cells would take minutes to draw; at most "
+            f"{MAX_CLASSES} classes are drawn (pass a block of it, e.g. cm[:20, :20])"
+        )
     names = [str(k) for k in range(c)] if class_names is None else [str(s) for s in class_names]
     if len(names) != c:
         raise ValueError(f"class_names must have {c} entries (one per class), got {len(names)}")
@@ -309,7 +340,7 @@ def weight_images(W, ncols: int = 10, titles=None, title=None) -> Figure:
     titles: ``k`` panel titles (default ``"0"``, ``"1"``, ...). title: the figure's title.
     Returns the Figure: ``ceil(k / ncols) * min(k, ncols)`` image axes and a colour bar.
     """
-    w = np.asarray(W)
+    w = as_array(W, "W")
     if w.ndim != 2:
         raise ValueError(f"W must be 2-D of shape (784, k), got shape {w.shape}")
     side = math.isqrt(w.shape[0])
@@ -321,6 +352,10 @@ def weight_images(W, ncols: int = 10, titles=None, title=None) -> Figure:
     k = w.shape[1]
     if k == 0:
         raise ValueError("W has no columns: nothing to plot")
+    _at_most(
+        k, MAX_PANELS, f"weight_images draws one panel per column, and W has {k} columns",
+        "Pass some of them, e.g. W[:, :100], or a random sample of columns.",
+    )
     imgs = _images(w.T, "W")
     names = [str(j) for j in range(k)] if titles is None else [str(t) for t in titles]
     if len(names) != k:
@@ -352,7 +387,7 @@ def misclassified_gallery(images, labels, probs, n: int = 12, ncols: int = 4) ->
     """
     imgs = _images(images)
     n_img = len(imgs)
-    p = np.asarray(probs)
+    p = as_array(probs, "probs")
     if p.ndim != 2 or p.shape[0] != n_img:
         raise ValueError(f"probs must have shape ({n_img}, C) (one row per image), got {p.shape}")
     if p.dtype == np.bool_ or not np.issubdtype(p.dtype, np.floating):
@@ -368,6 +403,10 @@ def misclassified_gallery(images, labels, probs, n: int = 12, ncols: int = 4) ->
     if labels.size and (labels.min() < 0 or labels.max() >= c):
         raise ValueError(f"labels must lie in 0..{c - 1} (probs has {c} columns)")
     n = _positive_int(n, "n")
+    _at_most(
+        n, MAX_PANELS // 4, f"misclassified_gallery draws two panels per mistake, and n is {n}",
+        "Pass a smaller n, e.g. n=12.",
+    )
     ncols = _positive_int(ncols, "ncols")
     preds = p.argmax(axis=1)
     wrong = np.flatnonzero(preds != labels)
@@ -431,7 +470,7 @@ def bar_counts(
     counts: non-negative numbers ``(k,)`` (e.g. ``np.bincount(labels, minlength=10)``);
     labels: ``k`` bar names (default ``"0"`` .. ``"k-1"``). Returns the Figure (1 axes).
     """
-    values = np.asarray(counts)
+    values = as_array(counts, "counts")
     if values.ndim != 1 or values.size == 0:
         raise ValueError(f"counts must have shape (k,) with k >= 1, got {values.shape}")
     if values.dtype == np.bool_ or not np.issubdtype(values.dtype, np.number):
@@ -439,6 +478,19 @@ def bar_counts(
     if not np.isfinite(values).all() or (values < 0).any():
         raise ValueError("counts must be finite and non-negative")
     k = len(values)
+    if k > MAX_BARS:
+        whole = np.issubdtype(values.dtype, np.integer) or np.array_equal(values, np.round(values))
+        distinct = np.unique(values[:100_000]).size
+        if whole and distinct <= 100:
+            lo, hi = int(values.min()), int(values.max())
+            raise ValueError(
+                f"counts has {k} entries, all whole numbers in {lo}..{hi}: raw labels, not "
+                f"counts? pass np.bincount(labels, minlength={hi + 1}) (one count per class)"
+            )
+        raise ValueError(
+            f"counts has {k} entries: {k} annotated bars would take long to draw and cannot "
+            f"be read; at most {MAX_BARS} are drawn"
+        )
     names = [str(j) for j in range(k)] if labels is None else [str(s) for s in labels]
     if len(names) != k:
         raise ValueError(f"labels must have {k} entries (one per count), got {len(names)}")
@@ -462,5 +514,49 @@ def bar_counts(
     ax.set_ylim(0, float(values.max()) * 1.12 or 1.0)
     ax.set_title(title or f"{ylabel} per {xlabel}")
     ax.grid(axis="x", visible=False)
+    fig.tight_layout()
+    return fig
+
+
+def plot_reliability(probs, y, n_bins: int = 15, title=None) -> Figure:
+    """Reliability diagram(s): accuracy against confidence per bin, with the ECE.
+
+    probs: (N, C) probabilities with y (N,) int labels; or a dict ``{name: probs}`` (e.g.
+    ``{"before": p, "after T = 1.7": q}``), one panel per entry, side by side, for the same
+    y. Each panel draws the accuracy of each of ``n_bins`` confidence bins as a bar, the
+    gap to the bin's mean confidence in red, the diagonal of perfect calibration and the
+    expected calibration error (:mod:`helpers.calibration`); empty bins are left blank.
+    Returns the Figure (one axes per panel).
+    """
+    from helpers.calibration import expected_calibration_error, reliability
+
+    panels = dict(probs) if isinstance(probs, Mapping) else {"": probs}
+    if not panels:
+        raise ValueError("probs is an empty dict: nothing to plot")
+    _at_most(len(panels), 12, "reliability panels", "Pass at most 12 sets of probabilities.")
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(3.6 * len(panels), 3.6), squeeze=False, sharey=True
+    )
+    for ax, (name, p) in zip(axes[0], panels.items(), strict=True):
+        r = reliability(p, y, n_bins)
+        ece = expected_calibration_error(p, y, n_bins)
+        edges, used = r["edges"], r["count"] > 0
+        left, width = edges[:-1][used], np.diff(edges)[used]
+        acc, conf = r["accuracy"][used], r["confidence"][used]
+        ax.bar(left, acc, width, align="edge", color="tab:blue", label="accuracy")
+        ax.bar(
+            left, np.abs(conf - acc), width, bottom=np.minimum(acc, conf), align="edge",
+            color=WRONG, alpha=0.35, label="gap to confidence",
+        )
+        ax.plot([0, 1], [0, 1], color="0.3", linestyle="--", linewidth=1, label="calibrated")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_aspect("equal")
+        ax.set_xlabel("confidence (max probability)")
+        ax.set_title(f"{name + ': ' if name else ''}ECE = {ece:.4f}", fontsize=10)
+    axes[0, 0].set_ylabel("accuracy")
+    axes[0, 0].legend(loc="upper left", fontsize=7)
+    if title:
+        fig.suptitle(title)
     fig.tight_layout()
     return fig

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -22,8 +22,9 @@ from helpers.data import NUM_CLASSES, check_labels
 from helpers.layers import softmax_cross_entropy
 from helpers.optim import RULES
 from helpers.progress import progress
+from helpers.sanity import check_fit
 
-SCHEDULES = ("constant", "cosine", "linear")
+SCHEDULES = ("constant", "cosine", "linear", "step")
 
 
 class History(dict):
@@ -95,7 +96,52 @@ def _schedule(schedule, lr: float) -> Callable[[float], float]:
         return lambda t: lr * 0.5 * (1.0 + math.cos(math.pi * t))
     if schedule == "linear":
         return lambda t: lr * (1.0 - t)
+    if schedule == "step":  # divided by 10 at half and again at three quarters of training
+        return lambda t: lr * 0.1 ** (int(t >= 0.5) + int(t >= 0.75))
     raise ValueError(f"schedule must be one of {SCHEDULES} or a function of t in [0, 1)")
+
+
+def _rule_and_config(update_rule, optim_config, optimizer, momentum, lr):
+    """Resolve fit's optimiser arguments, old (optimizer=, momentum=, lr=) and new
+    (update_rule=, optim_config=), into ``(rule, name, base_config, base_lr)``."""
+    if optimizer is not None and update_rule is not None:
+        raise ValueError("give update_rule= (and optim_config=) or the older optimizer=, not both")
+    rule = update_rule if update_rule is not None else (optimizer or "sgd")
+    if isinstance(rule, str):
+        if rule not in RULES:
+            keyword = "optimizer" if optimizer is not None else "update_rule"
+            raise ValueError(f"{keyword} must be one of {tuple(RULES)} or a rule function "
+                             f"rule(w, dw, config) -> (w, config), got {rule!r}")
+        name, rule = rule, RULES[rule]
+    elif callable(rule):
+        name = getattr(rule, "__name__", "rule")
+    else:
+        raise TypeError(f"update_rule must be a name in helpers.optim.RULES or a function "
+                        f"rule(w, dw, config), got {type(rule).__name__}")
+    if optim_config is None:
+        config = {}
+    elif isinstance(optim_config, dict):
+        config = dict(optim_config)
+    else:
+        raise TypeError(f"optim_config must be a dict of hyper-parameters, got "
+                        f"{type(optim_config).__name__}")
+    for key, value in config.items():
+        if isinstance(value, np.ndarray):
+            raise ValueError(f"optim_config[{key!r}] is an array: give hyper-parameters only; "
+                             "fit makes one state per parameter")
+    if "learning_rate" in config:
+        if lr is not None and lr != config["learning_rate"]:
+            raise ValueError(f"lr={lr} and optim_config['learning_rate']="
+                             f"{config['learning_rate']} disagree: give one of them")
+        lr = config["learning_rate"]
+    lr = 0.1 if lr is None else lr
+    if momentum is not None and "momentum" in config and config["momentum"] != momentum:
+        raise ValueError("momentum= and optim_config['momentum'] disagree: give one of them")
+    if momentum is not None and name in ("momentum", "nesterov", "ema_momentum"):
+        config["momentum"] = momentum  # the older keyword; other rules ignore it, as before
+    elif name == "momentum":
+        config.setdefault("momentum", 0.9)  # the older default of fit
+    return rule, name, config, lr
 
 
 def fit(
@@ -107,16 +153,20 @@ def fit(
     *,
     epochs: int,
     batch_size: int = 128,
-    lr: float = 0.1,
+    update_rule: str | Callable | None = None,
+    optim_config: dict | None = None,
+    lr: float | None = None,
     reg: float = 0.0,
     rng: np.random.Generator,
-    optimizer: str = "sgd",
-    momentum: float = 0.9,
     schedule: str | Callable[[float], float] = "constant",
+    warmup: int = 0,
+    callbacks: Sequence[Callable] = (),
     eval_every: int | None = None,
     train_eval_size: int = 5000,
     eval_batch_size: int = 4096,
     desc: str = "training",
+    optimizer: str | None = None,
+    momentum: float | None = None,
 ) -> History:
     """Train ``model`` in place by mini-batch gradient descent; return its :class:`History`.
 
@@ -125,14 +175,26 @@ def fit(
     fresh order drawn from ``rng`` (a ``np.random.Generator``), in batches of ``batch_size``
     (the last one smaller when N is not a multiple).
 
-    - ``lr``: the (initial) learning rate; ``schedule``: ``"constant"``, ``"cosine"`` (decay
-      to 0 along half a cosine), ``"linear"`` (to 0), or a function of the progress t in
-      [0, 1) giving the factor applied to ``lr``.
-    - ``optimizer``: ``"sgd"`` or ``"momentum"`` (with ``momentum`` mu), from helpers.optim.
+    - ``update_rule``: a name in ``helpers.optim.RULES`` (``"sgd"``, the default,
+      ``"momentum"``, ``"nesterov"``, ``"rmsprop"``, ``"adam"``, ...) or a function
+      ``rule(w, dw, config) -> (w, config)``. ``optim_config``: a dict of its
+      hyper-parameters (``learning_rate``, ``momentum``, ``beta1``, ...); fit copies it once
+      per parameter array, and the rule keeps its state there (``history.optim_configs``).
+    - ``lr``: the (initial) learning rate, the same as ``optim_config["learning_rate"]``
+      (give either; default 0.1). Each step, fit sets the config's ``learning_rate`` from
+      the schedule: ``"constant"``, ``"cosine"`` (to 0 along half a cosine), ``"linear"``
+      (to 0), ``"step"`` (divided by 10 at 50% and at 75% of the steps), or a function of
+      the progress t in [0, 1) giving the factor applied to ``lr``. ``warmup``: during the
+      first ``warmup`` steps the rate is further multiplied by ``(step + 1) / warmup``.
+    - ``optimizer``, ``momentum``: the older keywords, still accepted: ``optimizer="momentum",
+      momentum=0.9`` is ``update_rule="momentum", optim_config={"momentum": 0.9}``.
     - ``reg``: L2 strength on the weights (see the model's ``loss``).
     - ``eval_every``: evaluate every so many steps (default: at the end of every epoch); the
       end of training is always evaluated. ``train_acc`` uses a fixed random subset of
       ``train_eval_size`` training examples, so evaluations stay cheap.
+    - ``callbacks``: functions called as ``cb(model, history)`` after every evaluation
+      (their time is not counted as training time); one that returns True stops training
+      there (early stopping). ``history.stopped`` tells whether that happened.
 
     Training data are converted once to the model's dtype. Shows a progress bar (off when
     ``COURSE_PROGRESS=0``). Raises FloatingPointError when training diverges (weights or loss
@@ -140,21 +202,31 @@ def fit(
     """
     if not isinstance(rng, np.random.Generator):
         raise TypeError("rng must be a np.random.Generator, e.g. np.random.default_rng(0)")
+    watch = check_fit(X_train, X_val, epochs=epochs, batch_size=batch_size, lr=lr, reg=reg,
+                      rng=rng, num_classes=getattr(model, "C", NUM_CLASSES))  # helpers.sanity
     if int(epochs) != epochs or epochs < 1:
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
     if int(batch_size) != batch_size or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    rule, _, base_config, lr = _rule_and_config(update_rule, optim_config, optimizer, momentum, lr)
     if not np.isfinite(lr) or lr <= 0:
         raise ValueError(f"lr must be a positive number, got {lr}")
     if not np.isfinite(reg) or reg < 0:
         raise ValueError(f"reg must be a finite number >= 0, got {reg}")
-    if optimizer not in RULES:
-        raise ValueError(f"optimizer must be one of {tuple(RULES)}, got {optimizer!r}")
     if eval_every is not None and (int(eval_every) != eval_every or eval_every < 1):
         raise ValueError(f"eval_every must be a positive step count or None, got {eval_every!r}")
+    if int(warmup) != warmup or warmup < 0:
+        raise ValueError(f"warmup must be a number of steps >= 0, got {warmup!r}")
+    if callable(callbacks):
+        callbacks = [callbacks]
+    callbacks = list(callbacks)
+    for cb in callbacks:
+        if not callable(cb):
+            raise TypeError(f"callbacks must be functions cb(model, history), got {cb!r}")
     if (X_val is None) != (y_val is None):
         raise ValueError("give both X_val and y_val, or neither")
     lr_at = _schedule(schedule, lr)
+    warmup = int(warmup)
 
     check = getattr(model, "_check_X", lambda X: np.asarray(X))
     num_classes = getattr(model, "C", NUM_CLASSES)
@@ -172,11 +244,7 @@ def fit(
     sub = np.sort(rng.choice(n, size=min(train_eval_size, n), replace=False))
     X_sub, y_sub = X[sub], y[sub]
 
-    rule = RULES[optimizer]
-    configs = {k: {"learning_rate": lr} for k in model.params}
-    if optimizer == "momentum":
-        for c in configs.values():
-            c["momentum"] = momentum
+    configs = {k: {**base_config, "learning_rate": lr} for k in model.params}
     if hasattr(model, "_loss"):
         grads = {k: np.empty_like(v) for k, v in model.params.items()}
         step_loss = lambda Xb, yb: model._loss(Xb, yb, reg, grads)  # noqa: E731
@@ -185,6 +253,8 @@ def fit(
         step_loss = None
 
     history = History()
+    history.optim_configs = configs
+    history.stopped = False
     losses: list[float] = []
     train_time = 0.0
     order = None
@@ -203,7 +273,10 @@ def fit(
         if not math.isfinite(loss):
             raise FloatingPointError(f"loss became {loss} at step {step}: lower the learning rate")
         losses.append(loss)
+        watch(step, loss, grads)  # NaN/inf gradients by name; warns if the loss rises
         rate = lr_at(step / total)
+        if step < warmup:
+            rate *= (step + 1) / warmup
         for k, w in model.params.items():
             configs[k]["learning_rate"] = rate
             rule(w, grads[k], configs[k])
@@ -228,6 +301,55 @@ def fit(
                 time=train_time,
             )
             losses = []
+            stop = any([cb(model, history) is True for cb in callbacks])
             history.eval_time += time.perf_counter() - t0
+            if stop:
+                history.stopped = True
+                break
             tick = time.perf_counter()
     return history
+
+
+class EarlyStopping:
+    """A ``fit`` callback that stops when ``history[key]`` has not improved for a while.
+
+    ``EarlyStopping(patience=3, key="val_acc", mode="max", restore=True)``: after every
+    evaluation, if the best value of ``key`` was reached ``patience`` or more evaluations
+    ago, return True (stop). With ``restore``, the parameters of the best evaluation are
+    copied back into the model when it stops, and when training ends (call it once more
+    via ``finish(model)``). ``best``, ``best_index``: the best value and where it was.
+    """
+
+    def __init__(self, patience: int = 3, key: str = "val_acc", mode: str = "max",
+                 min_delta: float = 0.0, restore: bool = True):
+        if int(patience) != patience or patience < 1:
+            raise ValueError(f"patience must be a positive integer, got {patience!r}")
+        if key not in History.KEYS:
+            raise ValueError(f"key must be one of {History.KEYS}, got {key!r}")
+        if mode not in ("max", "min"):
+            raise ValueError(f"mode must be 'max' or 'min', got {mode!r}")
+        self.patience, self.key, self.mode = int(patience), key, mode
+        self.min_delta, self.restore = float(min_delta), bool(restore)
+        self.best, self.best_index, self._best_params = None, None, None
+
+    def __call__(self, model, history) -> bool:
+        value = history[self.key][-1]
+        if math.isnan(value):
+            raise ValueError(f"EarlyStopping watches {self.key!r}, which is NaN: "
+                             "pass validation data to fit")
+        sign = 1.0 if self.mode == "max" else -1.0
+        if self.best is None or sign * (value - self.best) > self.min_delta:
+            self.best, self.best_index = value, len(history[self.key]) - 1
+            if self.restore:
+                self._best_params = {k: v.copy() for k, v in model.params.items()}
+            return False
+        if len(history[self.key]) - 1 - self.best_index >= self.patience:
+            self.finish(model)
+            return True
+        return False
+
+    def finish(self, model) -> None:
+        """Copy the best parameters seen back into ``model`` (when ``restore``)."""
+        if self.restore and self._best_params is not None:
+            for k, v in self._best_params.items():
+                model.params[k][...] = v

@@ -207,7 +207,7 @@ RIGHT = [
     (sr.check_answer_uniform_loss, lambda: 2.302585, "answer_uniform_loss: correct (2.3026)"),
     (sr.check_answer_gradient_entry, lambda: -5 / 6, "answer_gradient_entry: correct (-0.8333)"),
     (sr.check_softmax, softmax, "softmax: all 7 checks passed"),
-    (sr.check_cross_entropy, cross_entropy, "cross_entropy: all 8 checks passed"),
+    (sr.check_cross_entropy, cross_entropy, "cross_entropy: all 9 checks passed"),
     (sr.check_gradients, gradients, "gradients: all 6 checks passed"),
     (sr.check_l2_loss_and_grads, l2_loss_and_grads, "l2_loss_and_grads: all 6 checks passed"),
     (
@@ -215,7 +215,11 @@ RIGHT = [
         softmax_with_temperature,
         "softmax_with_temperature: all 6 checks passed",
     ),
-    (sr.check_answer_best_learning_rate, lambda: 1, "answer_best_learning_rate: correct (1.000)"),
+    (
+        sr.check_answer_best_learning_rate,
+        lambda: 0.5,
+        "answer_best_learning_rate: correct (0.500)",
+    ),
     (sr.check_answer_confidence_limit, lambda: 0.1, "answer_confidence_limit: correct (0.1000)"),
     (sr.check_answer_accuracy_change, lambda: 0.0, "answer_accuracy_change: correct (0.00)"),
 ]
@@ -231,7 +235,7 @@ def test_passes_on_the_right_answer(check, answer, line, capsys):
 
 def test_train_passes_on_the_right_answer_without_mnist(capsys):
     sr.check_train(train, mnist=False)
-    assert capsys.readouterr().out == "✔ train: all 4 checks passed\n"
+    assert capsys.readouterr().out == "✔ train: all 5 checks passed\n"
 
 
 @pytest.mark.slow
@@ -239,7 +243,7 @@ def test_train_passes_on_the_right_answer_with_mnist(capsys):
     sr.check_train(train)
     out = capsys.readouterr().out
     assert re.fullmatch(
-        r"✔ train: all 5 checks passed \(MNIST test accuracy after one epoch: "
+        r"✔ train: all 6 checks passed \(MNIST validation accuracy after one epoch: "
         r"9\d\.\d%\)\n",
         out,
     ), out
@@ -265,7 +269,11 @@ def test_the_best_learning_rate_is_chosen_on_validation_not_test():
         )
         val_loss.append(cross_entropy(X_train[val_idx] @ W + b, y_train[val_idx]))
     assert sr.LEARNING_RATES[int(np.argmin(val_loss))] == sr.BEST_LEARNING_RATE
-    np.testing.assert_allclose(val_loss, [1.859, 0.799, 0.397, 0.340, 0.397], atol=2e-3)
+    np.testing.assert_allclose(val_loss, sr.VALIDATION_LOSSES, atol=2e-3)
+    best = int(np.argmin(val_loss))
+    # the grid brackets its winner: a worse neighbour on each side
+    assert 0 < best < len(val_loss) - 1
+    assert val_loss[best - 1] > val_loss[best] < val_loss[best + 1]
 
 
 def softmax_via_log(z):
@@ -338,9 +346,14 @@ WRONG_NUMBERS = [
     (sr.check_answer_best_learning_rate, 10, "overshoot"),
     (sr.check_answer_best_learning_rate, 2.0, "already overshoot"),
     (sr.check_answer_best_learning_rate, 0.001, "too small"),
-    (sr.check_answer_best_learning_rate, 0.1, "one of them is lower"),
+    (sr.check_answer_best_learning_rate, 0.1, "a little small"),
+    (sr.check_answer_best_learning_rate, 1.0, "coarser grid"),
+    (sr.check_answer_best_learning_rate, 0.25, "one of its neighbours is lower"),
+    (sr.check_answer_best_learning_rate, 0.33, "the lowest validation loss itself"),
+    (sr.check_answer_best_learning_rate, 4, "index of the best rate"),
     (sr.check_answer_best_learning_rate, 0.01, "validation losses"),
-    (sr.check_answer_best_learning_rate, 0.5, "not right"),
+    (sr.check_answer_best_learning_rate, 0.7, "printed validation losses"),
+    (sr.check_answer_best_learning_rate, 50, "percentage"),
     (sr.check_answer_confidence_limit, 1.0, "t -> 0"),
     (sr.check_answer_confidence_limit, 0.0, "at least 1/10"),
     (sr.check_answer_confidence_limit, 0.5, "not right"),
@@ -806,7 +819,7 @@ def train_sampled_batches(X, y, *, epochs, batch_size, lr, rng):
 
 def test_train_accepts_an_equivalent_loop(capsys):
     sr.check_train(train_own_permutation, mnist=False)
-    assert capsys.readouterr().out == "✔ train: all 4 checks passed\n"
+    assert capsys.readouterr().out == "✔ train: all 5 checks passed\n"
 
 
 def train_random_init(X, y, *, epochs, batch_size, lr, rng):

@@ -85,3 +85,81 @@ def test_confusion_matrix_bad_input():
         confusion_matrix(y, np.array([0.0, 1.0, 2.0]))
     with pytest.raises(ValueError, match="num_classes must be a positive integer"):
         confusion_matrix(y, y, num_classes=0)
+
+
+# --------------------------------------------------------------------------------------
+# Per-class precision, recall, F1 and the classification report (topic 03)
+# --------------------------------------------------------------------------------------
+
+from helpers.metrics import classification_report, precision_recall_f1  # noqa: E402
+
+
+def test_precision_recall_f1_hand_computed():
+    # class 0: 2 examples, both found, plus 1 false alarm (from class 3)  -> P 2/3, R 1
+    # class 1: 2 examples, 1 found, 1 predicted as 2; one false alarm (3) -> P 1/2, R 1/2
+    # class 2: 2 examples, both found, plus 1 false alarm (from class 1)  -> P 2/3, R 1
+    # class 3: 3 examples, 1 found                                         -> P 1,   R 1/3
+    # class 4: never occurs, never predicted                               -> all 0
+    y = np.array([0, 1, 2, 2, 1, 0, 3, 3, 3])
+    p = np.array([0, 2, 2, 2, 1, 0, 3, 1, 0])
+    m = precision_recall_f1(y, p, num_classes=5)
+    np.testing.assert_allclose(m["precision"], [2 / 3, 1 / 2, 2 / 3, 1, 0])
+    np.testing.assert_allclose(m["recall"], [1, 1 / 2, 1, 1 / 3, 0])
+    np.testing.assert_allclose(m["f1"], [0.8, 0.5, 0.8, 0.5, 0])
+    np.testing.assert_array_equal(m["support"], [2, 2, 2, 3, 0])
+    assert m["support"].dtype == np.int64 and m["f1"].dtype == np.float64
+
+
+def test_class_never_predicted_has_precision_zero():
+    y = np.array([0, 1, 1, 2])
+    p = np.array([0, 0, 0, 2])  # class 1 is never predicted
+    with np.errstate(all="raise"):
+        m = precision_recall_f1(y, p, num_classes=3)
+    assert m["precision"][1] == 0 and m["recall"][1] == 0 and m["f1"][1] == 0
+    assert m["precision"][0] == pytest.approx(1 / 3)
+
+
+def _random_predictions(seed, n=400, num_classes=10, hit=0.7):
+    r = np.random.default_rng(seed)
+    y = r.integers(0, num_classes, n)
+    return y, np.where(r.random(n) < hit, y, r.integers(0, num_classes, n))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_precision_recall_f1_equals_sklearn(seed):
+    sk = pytest.importorskip("sklearn.metrics")
+    y, p = _random_predictions(seed)
+    p[p == 3] = 4  # class 3 never predicted: precision 0 both ways
+    m = precision_recall_f1(y, p)
+    want = sk.precision_recall_fscore_support(y, p, labels=range(10), zero_division=0)
+    for got, ref in zip((m["precision"], m["recall"], m["f1"], m["support"]), want):
+        np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("seed, digits", [(0, 2), (1, 3), (2, 4), (3, 2)])
+def test_classification_report_equals_sklearn_text(seed, digits):
+    sk = pytest.importorskip("sklearn.metrics")
+    y, p = _random_predictions(seed, hit=0.9)
+    assert classification_report(y, p, digits=digits) == sk.classification_report(
+        y, p, digits=digits
+    )
+
+
+def test_classification_report_layout():
+    y = np.array([0, 1, 2, 2, 1, 0, 3, 3, 3])
+    p = np.array([0, 2, 2, 2, 1, 0, 3, 1, 0])
+    lines = classification_report(y, p, num_classes=4).splitlines()
+    assert lines[0].split() == ["precision", "recall", "f1-score", "support"]
+    assert lines[2].split() == ["0", "0.67", "1.00", "0.80", "2"]
+    assert lines[7].split() == ["accuracy", "0.67", "9"]
+    assert lines[8].split() == ["macro", "avg", "0.71", "0.71", "0.65", "9"]
+    assert lines[9].split() == ["weighted", "avg", "0.74", "0.67", "0.63", "9"]
+
+
+def test_per_class_metrics_bad_input():
+    with pytest.raises(ValueError, match="predictions has 2 entries but labels has 3"):
+        precision_recall_f1(np.array([0, 1, 2]), np.array([0, 1]))
+    with pytest.raises(ValueError, match=r"scores\? use scores.argmax"):
+        classification_report(np.array([0, 1]), np.zeros((2, 10)))
+    with pytest.raises(ValueError, match="digits"):
+        classification_report(np.array([0, 1]), np.array([0, 1]), digits=-1)

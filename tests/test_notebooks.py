@@ -6,20 +6,35 @@
   paths, no widget state;
 - the first code cell is the course's setup call;
 - relative links between notebooks point at files that exist.
+
+Plain Markdown pages directly in ``notebooks/`` (``notation.md``) are course pages, not
+jupytext pairs: they are not notebooks here, only link targets (and their own links must
+resolve too).
 """
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import jupytext
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+from course_files import TOPIC_NOTEBOOK, course_pages  # noqa: E402
+
 NOTEBOOKS = sorted(
     p for p in (ROOT / "notebooks").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
 )
 IDS = [str(p.relative_to(ROOT / "notebooks")) for p in NOTEBOOKS]
+# Notebooks that must link to ../notation.md (others add it as they adopt the notation).
+NOTATION_LINKED = {
+    "00-mnist/mnist.ipynb",
+    "01-softmax-regression/1-derivation.ipynb",
+    "01-softmax-regression/1a-appendix-hessian.ipynb",
+    "01-softmax-regression/2-implementation.ipynb",
+}
 
 STRAY_REPR = re.compile(
     r"^(<Figure size|<matplotlib\.|\[<matplotlib\.|Text\(|<Axes|<AxesSubplot|<BarContainer)"
@@ -32,12 +47,37 @@ def test_there_are_notebooks():
 
 
 def test_layout_follows_the_course_card():
-    """00-mnist, then NN-topic/ folders holding 1-derivation, 2-implementation, 3-exercises."""
+    """00-mnist, then NN-topic/ folders holding 1-derivation, 2-implementation, 3-exercises,
+    and appendices to them named like ``1a-appendix-hessian`` (tools/course_files.py)."""
     for nb in NOTEBOOKS:
         folder = nb.parent.relative_to(ROOT / "notebooks")
         assert len(folder.parts) == 1 and re.fullmatch(r"\d\d-[a-z0-9-]+", folder.name), nb
         if folder.name != "00-mnist":
-            assert nb.stem in {"1-derivation", "2-implementation", "3-exercises"}, nb
+            assert TOPIC_NOTEBOOK.fullmatch(nb.stem), nb
+            if nb.stem[1] != "-":  # an appendix extends a notebook of the same topic
+                main = {1: "1-derivation", 2: "2-implementation", 3: "3-exercises"}[int(nb.stem[0])]
+                assert (nb.parent / f"{main}.ipynb").is_file(), f"{nb}: {main} is missing"
+
+
+def test_course_pages_are_plain_markdown():
+    """notebooks/*.md (the notation page) are pages, not notebooks: no twin, no code cells."""
+    pages = course_pages(ROOT / "notebooks")
+    assert ROOT / "notebooks" / "notation.md" in pages
+    for page in pages:
+        assert not page.with_suffix(".ipynb").exists(), f"{page.name}: a page, not a pair"
+        text = page.read_text(encoding="utf-8")
+        assert "jupytext" not in text and "code-cell" not in text, f"{page.name}: code cells"
+        for target in re.findall(r"\]\(([^)#\s]+\.(?:ipynb|md))(?:#[^)]*)?\)", text):
+            assert "://" in target or (page.parent / target).exists(), (
+                f"{page.name}: broken link to {target}"
+            )
+
+
+def test_notebooks_link_to_the_notation_page():
+    """The notation page is linked from these notebooks (the others add it as they adopt it)."""
+    for rel in sorted(NOTATION_LINKED):
+        text = (ROOT / "notebooks" / rel).read_text(encoding="utf-8")
+        assert "](../notation.md)" in text, f"{rel}: no link to ../notation.md"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)

@@ -49,3 +49,22 @@ def test_zip_is_reproducible_and_in_one_folder(tmp_path):
 def test_no_student_copies_is_a_clear_error(tmp_path):
     with pytest.raises(SystemExit, match="make student"):
         pack_student.handout_files(tmp_path / "nothing-here")
+
+
+def test_handout_has_its_own_readme_makefile_and_the_check_tools(tmp_path):
+    student = _student_dir(tmp_path)
+    files = pack_student.handout_files(student)
+    readme = files["README.md"].decode("utf-8")
+    assert readme.startswith("# MNIST from scratch in NumPy: your copy")
+    assert "{{NOTEBOOKS}}" not in readme
+    assert "[3-exercises](notebooks/01-topic/3-exercises.ipynb)" in readme
+    assert files["Makefile"] == ROOT / "tools" / "handout" / "Makefile"
+    for tool in ("tools/check_student.py", "tools/doctor.py"):
+        assert files[tool] == ROOT / tool
+    # the course's own README and Makefile (instructor sections, targets needing tests/) stay out
+    assert "Teaching with this course" not in readme
+    assert not any(name.startswith("tests/") for name in files)
+    makefile = files["Makefile"].read_text()
+    for target in ("lab", "check", "doctor", "help"):
+        assert f"\n{target}:" in makefile
+    assert "\ntest:" not in makefile

@@ -338,3 +338,52 @@ def test_the_student_copy_runs_and_every_check_raises_not_implemented(path, tmp_
         else:
             assert not errors, f"{where} raised {errors[0].ename}: {errors[0].evalue}"
     assert n_checks >= 8
+
+
+# --------------------------------------------------------------------------------------
+# make check (tools/check_student.py) finds the exercises of the real notebooks
+# --------------------------------------------------------------------------------------
+
+_spec_check = importlib.util.spec_from_file_location(
+    "check_student", ROOT / "tools" / "check_student.py"
+)
+check_student = importlib.util.module_from_spec(_spec_check)
+sys.modules["check_student"] = check_student
+_spec_check.loader.exec_module(check_student)
+
+
+@pytest.mark.parametrize("path", EXERCISES, ids=IDS)
+def test_check_finds_every_exercise_and_every_self_check(path, tmp_path):
+    """Every "Exercise" heading is an exercise with a self-check cell, and every cell that
+    hands a stubbed function to a check belongs to one, so `make check` counts them all."""
+    [(_, target, _)] = make_student.make_student([path], tmp_path)
+    solution = nbformat.read(path, as_version=4)
+    student = nbformat.read(target, as_version=4)
+    names = _student_names(solution, student)
+    found, _ = check_student.exercises(student)
+    headings = [
+        line
+        for cell in student.cells
+        if cell.cell_type == "markdown"
+        for line in cell.source.splitlines()
+        if line.lstrip("#").strip().lower().startswith("exercise ") and line.startswith("#")
+    ]
+    assert len(found) == len(headings)
+    assert sum(bool(ex.check_cells) for ex in found) >= 8
+    in_exercises = {i for ex in found for i in ex.check_cells}
+    for index, cell in enumerate(student.cells):
+        if cell.cell_type != "code":
+            continue
+        hands_a_stub = any(
+            isinstance(a, ast.Name) and a.id in names
+            for stmt in ast.parse(cell.source).body
+            if isinstance(stmt, ast.Expr)
+            for call in _check_calls(ast.unparse(stmt))
+            for a in call.args
+        )
+        if hands_a_stub:
+            assert index in in_exercises, f"cell {index + 1} checks a stub outside any exercise"
+    # the solution notebook has the same exercises, with as many self-check cells each
+    assert [(e.title, len(e.check_cells)) for e in check_student.exercises(solution)[0]] == [
+        (e.title, len(e.check_cells)) for e in found
+    ]

@@ -120,7 +120,7 @@ def test_divergence_is_reported(data):
         ({"batch_size": 0}, ValueError, "batch_size"),
         ({"lr": -0.1}, ValueError, "lr"),
         ({"reg": -1.0}, ValueError, "reg"),
-        ({"optimizer": "adam"}, ValueError, "optimizer"),
+        ({"optimizer": "adagrad"}, ValueError, "optimizer"),
         ({"schedule": "exp"}, ValueError, "schedule"),
         ({"eval_every": 0}, ValueError, "eval_every"),
     ],
@@ -172,3 +172,138 @@ def test_progress_bar_path_runs(data, monkeypatch):
     monkeypatch.setenv("COURSE_PROGRESS", "1")
     _, h = run(data, epochs=1)
     assert h["step"] == [5]
+
+
+# -- topic 05: update rules through update_rule= / optim_config=, callbacks ---------------
+
+from helpers import optim  # noqa: E402
+from helpers.train import EarlyStopping  # noqa: E402
+
+
+def same_history(h1, h2):
+    for k in History.KEYS:
+        if k != "time":
+            assert h1[k] == h2[k], k
+
+
+@pytest.mark.parametrize("old, new", [
+    ({}, {"update_rule": "sgd"}),
+    ({"lr": 0.05}, {"lr": None, "optim_config": {"learning_rate": 0.05}}),
+    ({"optimizer": "momentum"}, {"update_rule": "momentum"}),
+    ({"optimizer": "momentum", "momentum": 0.8, "schedule": "cosine"},
+     {"update_rule": optim.momentum, "optim_config": {"momentum": 0.8}, "schedule": "cosine"}),
+    ({"optimizer": "sgd", "momentum": 0.0}, {"update_rule": "sgd", "optim_config": {}}),
+])
+def test_old_and_new_keywords_give_identical_training(data, old, new):
+    net1, h1 = run(data, **old)
+    net2, h2 = run(data, **new)
+    same_history(h1, h2)
+    for k in net1.params:
+        np.testing.assert_array_equal(net1.params[k], net2.params[k])
+
+
+@pytest.mark.parametrize("rule, config", [
+    ("nesterov", {"learning_rate": 0.1}),
+    ("ema_momentum", {"learning_rate": 0.5, "momentum": 0.9}),
+    ("rmsprop", {"learning_rate": 3e-3}),
+    ("adam", {"learning_rate": 1e-2}),
+    ("adamw", {"learning_rate": 1e-2, "weight_decay": 1e-2}),
+    ("scalar_rmsprop", {"learning_rate": 0.1}),
+])
+def test_every_rule_trains_through_fit(data, rule, config):
+    net, h = run(data, update_rule=rule, optim_config=config, lr=None, epochs=4)
+    assert h["val_acc"][-1] > 0.9, rule
+    assert h["lr"][-1] == config["learning_rate"]
+    # one state per parameter, made by fit, and the caller's dict left alone
+    configs = h.optim_configs
+    assert set(configs) == set(net.params)
+    assert len({id(c) for c in configs.values()}) == len(configs)
+    assert set(config) <= set(configs["W1"]) and "scratch" not in config
+
+
+def test_optim_config_of_the_caller_is_not_changed(data):
+    config = {"learning_rate": 1e-2}
+    run(data, update_rule="adam", optim_config=config, lr=None)
+    assert config == {"learning_rate": 1e-2}
+
+
+def test_the_rule_gets_each_parameters_state_and_the_scheduled_rate(data):
+    seen = []
+
+    def spy(w, dw, config):
+        seen.append((id(config), config["learning_rate"], config["tag"]))
+        return optim.sgd(w, dw, config)
+
+    net, h = run(data, update_rule=spy, optim_config={"tag": "x", "learning_rate": 0.2},
+                 lr=None, schedule="linear", epochs=1)  # 5 steps, 4 parameters
+    assert len(seen) == 5 * 4 and {t for *_, t in seen} == {"x"}
+    assert len({i for i, *_ in seen}) == 4
+    assert [r for _, r, _ in seen[::4]] == pytest.approx([0.2 * (1 - s / 5) for s in range(5)])
+
+
+def test_step_schedule_and_warmup(data):
+    _, h = run(data, schedule="step", epochs=4, eval_every=1)  # 20 steps
+    lrs = h["lr"]
+    assert lrs[:10] == pytest.approx([0.1] * 10)
+    assert lrs[10:15] == pytest.approx([0.01] * 5) and lrs[15:] == pytest.approx([0.001] * 5)
+    _, h = run(data, warmup=4, eval_every=1)
+    assert h["lr"][:5] == pytest.approx([0.025, 0.05, 0.075, 0.1, 0.1])
+
+
+def test_callbacks_called_after_every_evaluation(data):
+    calls = []
+    net, h = run(data, callbacks=[lambda m, hist: calls.append((m, len(hist["step"])))])
+    assert [n for _, n in calls] == [1, 2, 3] and all(m is net for m, _ in calls)
+    assert h.stopped is False
+
+
+def test_a_callback_returning_true_stops_training(data):
+    _, h = run(data, epochs=10, callbacks=[lambda m, hist: hist["epoch"][-1] >= 2])
+    assert h["epoch"] == [1.0, 2.0] and h.stopped is True
+    # a truthy value that is not True does not stop (a list, a count, ...)
+    _, h = run(data, epochs=3, callbacks=[lambda m, hist: [1]])
+    assert len(h["epoch"]) == 3
+
+
+def test_early_stopping_restores_the_best_parameters(data):
+    # validation accuracy reaches its best, then cannot improve for `patience` evaluations
+    snapshots = []
+    es = EarlyStopping(patience=2, key="val_acc", mode="max")
+    keep = lambda m, hist: snapshots.append({k: v.copy() for k, v in m.params.items()})  # noqa: E731
+    net, h = run(data, lr=0.05, epochs=30, callbacks=[keep, es])
+    assert h.stopped and len(h["val_acc"]) < 30
+    assert es.best == max(h["val_acc"]) and es.best_index == int(np.argmax(h["val_acc"]))
+    assert len(h["val_acc"]) - 1 - es.best_index == 2
+    for k, v in snapshots[es.best_index].items():
+        np.testing.assert_array_equal(net.params[k], v)
+    assert not np.array_equal(snapshots[-1]["W1"], net.params["W1"])
+
+
+def test_early_stopping_needs_validation_data(data):
+    with pytest.raises(ValueError, match="pass validation data"):
+        run(data[:2] + (None, None), callbacks=[EarlyStopping()])
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"update_rule": "adagrad"}, ValueError, "update_rule must be one of"),
+    ({"update_rule": 3}, TypeError, "update_rule"),
+    ({"update_rule": "sgd", "optimizer": "sgd"}, ValueError, "not both"),
+    ({"optim_config": [0.1]}, TypeError, "optim_config"),
+    ({"optim_config": {"velocity": np.zeros(3)}}, ValueError, "one state per parameter"),
+    ({"lr": 0.1, "optim_config": {"learning_rate": 0.2}}, ValueError, "disagree"),
+    ({"optimizer": "momentum", "momentum": 0.5, "optim_config": {"momentum": 0.9}},
+     ValueError, "disagree"),
+    ({"warmup": -1}, ValueError, "warmup"),
+    ({"callbacks": [1]}, TypeError, "callbacks"),
+    ({"update_rule": "adam", "optim_config": {"beta1": 2.0}}, ValueError, "beta1"),
+])
+def test_fit_bad_optimiser_arguments(data, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        run(data, **kwargs)
+
+
+def test_step_schedule_with_numpy_progress():
+    from helpers.train import _schedule
+
+    rate = _schedule("step", 1.0)
+    assert [rate(np.float64(t)) for t in (0.1, 0.6, 0.8)] == pytest.approx([1.0, 0.1, 0.01])

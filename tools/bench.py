@@ -1,6 +1,6 @@
 """Benchmark of topic 02's training: the tutorial recipe, the course recipe, BLAS, PyTorch.
 
-    make bench            (or: python tools/bench.py [--quick])
+    make bench            (or: python tools/bench.py [--quick] [--threads N])
 
 A script, not a test: it prints measurements, it asserts nothing. In one run on the real
 MNIST data (60,000 training / 10,000 test images) it measures
@@ -27,8 +27,6 @@ multi-threaded BLAS suffers most (threads wait for each other).
 from __future__ import annotations
 
 import argparse
-import ctypes
-import glob
 import math
 import os
 import platform
@@ -38,6 +36,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_info, threadpool_limits
+from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -63,41 +63,37 @@ PAUSE = 0.3  # seconds between phases: idle BLAS/OpenMP threads spin for a while
 # --------------------------------------------------------------------------------------
 
 
-# (prefix, suffix) of OpenBLAS's C functions: NumPy's wheels (64-bit ints), then plain builds
-OPENBLAS_SYMBOLS = (("scipy_openblas_", "64_"), ("scipy_openblas_", ""), ("openblas_", ""))
-
-
-def _openblas():
-    """ctypes handle and symbol suffix of the OpenBLAS that NumPy loaded, or (None, None)."""
-    libdir = os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs")
-    for path in glob.glob(os.path.join(libdir, "*openblas*")):
-        lib = ctypes.CDLL(path)  # already loaded by NumPy: the same library instance
-        for prefix, suffix in OPENBLAS_SYMBOLS:
-            if hasattr(lib, f"{prefix}get_num_threads{suffix}"):
-                return lib, (prefix, suffix)
-    return None, None
-
-
 def blas_info() -> dict:
-    """BLAS name/version, runtime thread count, detected core, OPENBLAS_CORETYPE."""
-    cfg = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-    info = {
-        "name": f"{cfg.get('name', '?')} {cfg.get('version', '')}".strip(),
-        "threads": None,
-        "core": "?",
+    """BLAS library and version, thread count, threading layer and CPU kernel (threadpoolctl).
+
+    threadpoolctl reads these from whatever BLAS NumPy loaded (OpenBLAS, MKL, BLIS, ...), at
+    run time, so a limit set with ``threadpool_limits`` shows here.
+    """
+    blas = [m for m in threadpool_info() if m.get("user_api") == "blas"]
+    if not blas:  # threadpoolctl sees no BLAS: say what NumPy was built with
+        cfg = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        return {"name": f"{cfg.get('name', '?')} {cfg.get('version', '')}".strip(),
+                "threads": 1, "layer": "?", "core": "?",
+                "coretype_env": os.environ.get("OPENBLAS_CORETYPE", "(unset)")}
+    lib = blas[0]
+    return {
+        "name": f"{lib.get('internal_api', '?')} {lib.get('version') or ''}".strip(),
+        "threads": int(lib.get("num_threads") or 1),
+        "layer": lib.get("threading_layer") or "?",
+        "core": lib.get("architecture") or "?",
         "coretype_env": os.environ.get("OPENBLAS_CORETYPE", "(unset)"),
     }
-    lib, (prefix, suffix) = _openblas()
-    if lib is not None:
-        info["threads"] = int(getattr(lib, f"{prefix}get_num_threads{suffix}")())
-        corename = getattr(lib, f"{prefix}get_corename{suffix}", None)
-        if corename is not None:
-            corename.restype = ctypes.c_char_p
-            info["core"] = corename().decode()
-    if info["threads"] is None:
-        env = os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS")
-        info["threads"] = int(env) if env else len(os.sched_getaffinity(0))
-    return info
+
+
+def bars_enabled() -> bool:
+    """Progress bars in a terminal only: never under CI, in tests or with COURSE_PROGRESS=0."""
+    off = os.environ.get("COURSE_PROGRESS", "1").strip().lower() in {"0", "off", "false", "no"}
+    return sys.stderr.isatty() and not os.environ.get("CI") and not off
+
+
+def bar(iterable, total: int, desc: str):
+    """A tqdm bar over ``iterable`` when bars are enabled (it disappears when done)."""
+    return tqdm(iterable, total=total, desc=desc, leave=False, disable=not bars_enabled())
 
 
 def cpu_name() -> str:
@@ -120,7 +116,7 @@ def tutorial_recipe(X64, y, X_test64, y_test, iters: int) -> None:
     grads = net.zero_grads()
     config = {"learning_rate": TUTORIAL_LR}
     times = []
-    for _ in range(iters):
+    for _ in bar(range(iters), iters, "tutorial recipe"):
         t0 = time.perf_counter()
         loss, _ = net.loss(X64, y, grads=grads)
         for k, w in net.params.items():
@@ -244,7 +240,7 @@ def interleaved(X, y, X_test, y_test, threads: int, rounds: int) -> None:
     flops = epoch_flops(len(X))
     rows = []
     print("  round  numpy s  GEMM-only s  share" + ("  torch s  numpy/torch" if torch else ""))
-    for r in range(rounds):
+    for r in bar(range(rounds), rounds, "interleaved rounds"):
         # each round: one NumPy epoch (helpers.train.fit, constant lr), then the GEMMs alone
         h = fit(net, X, y, epochs=1, batch_size=bs, lr=lr, optimizer="momentum", momentum=mu,
                 rng=rng_np, train_eval_size=100, desc="numpy epoch")
@@ -260,7 +256,7 @@ def interleaved(X, y, X_test, y_test, threads: int, rounds: int) -> None:
             time.sleep(PAUSE)
             row["ratio"] = t_np / row["torch"]
             line += f"  {row['torch']:7.3f}  {row['ratio']:11.2f}"
-        print(line)
+        tqdm.write(line)  # above the bar, when there is one
         rows.append(row)
 
     med = {k: statistics.median(r[k] for r in rows) for k in rows[0] if k != "gemms"}
@@ -300,7 +296,18 @@ def peak_gemm() -> float:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="2 tutorial iterations, 2 rounds")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="BLAS threads (threadpoolctl's threadpool_limits; default: as loaded)")
     args = parser.parse_args(argv)
+    if not bars_enabled():  # also the bars of helpers.train.fit
+        os.environ["COURSE_PROGRESS"] = "0"
+    if args.threads is None:
+        return run(args)
+    with threadpool_limits(limits=args.threads, user_api="blas"):
+        return run(args)
+
+
+def run(args) -> int:
     start = time.perf_counter()
 
     info = blas_info()
@@ -308,8 +315,8 @@ def main(argv=None) -> int:
     print(f"  CPU: {cpu_name()}, {len(os.sched_getaffinity(0))} cores available, "
           f"load average {os.getloadavg()[0]:.1f}")
     print(f"  Python {platform.python_version()}, NumPy {np.__version__}")
-    print(f"  BLAS: {info['name']}, threads: {info['threads']}, core kernels: {info['core']}, "
-          f"OPENBLAS_CORETYPE={info['coretype_env']}")
+    print(f"  BLAS: {info['name']}, threads: {info['threads']} ({info['layer']}), "
+          f"core kernels: {info['core']}, OPENBLAS_CORETYPE={info['coretype_env']}")
     print(f"  float32 GEMM 2048x2048x2048 (reference peak): {peak_gemm():.1f} GFLOP/s")
 
     images, y = data.load_mnist("train")

@@ -9,8 +9,12 @@ What it does, in order:
    the stored outputs the website shows (nothing is re-executed), while Jupyter Book would
    read a MyST ``.md`` twin as a notebook *without* outputs, and two sources with one name
    would clash. Other files beside the notebooks (images, data for ``![...](...)``) come along.
-2. Writes ``_toc.yml`` in course order: one part per topic folder, then the notebooks in
-   file order, so new notebooks appear without editing anything.
+   The plain Markdown course pages in ``notebooks/`` (``notation.md``) are staged beside the
+   topic folders, so the notebooks' links ``../notation.md`` resolve. In the staged copies the
+   first code cell, the ``setup()`` call every notebook starts with, gets the ``remove-cell``
+   tag: the website does not show it (the source notebooks stay as they are).
+2. Writes ``_toc.yml`` in course order: the course pages, then one part per topic folder with
+   the notebooks in file order, so new notebooks appear without editing anything.
 3. Runs ``jupyter-book build`` and moves the HTML to ``build/html/``; Sphinx's warnings
    also go to ``build/html-warnings.log`` (the browser tests fail on broken cross-links).
 4. Copies MathJax 3 from ``node_modules/mathjax`` (``npm ci``) into the built
@@ -20,6 +24,7 @@ What it does, in order:
 """
 
 import argparse
+import json
 import re
 import shutil
 import subprocess
@@ -30,7 +35,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from course_files import ROOT, notebooks_in, topic_dirs, topic_title  # noqa: E402
+from course_files import ROOT, course_pages, notebooks_in, topic_dirs, topic_title  # noqa: E402
 
 # The parts of MathJax's es5 build that the CommonHTML TeX page needs: the combined
 # component, the TeX extensions it autoloads, the CHTML fonts and the menu/a11y modules it
@@ -45,6 +50,7 @@ MATHJAX_PARTS = [
     "adaptors",
 ]
 SKIP = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.pyc")
+HIDDEN = "remove-cell"  # Jupyter Book's tag for a cell that is left out of the page
 
 
 def vendor_mathjax(static: Path, node_modules: Path) -> None:
@@ -60,9 +66,29 @@ def vendor_mathjax(static: Path, node_modules: Path) -> None:
             shutil.copy2(s, d)
 
 
+def hide_setup_cell(path: Path) -> None:
+    """Tag the first code cell of a staged notebook (the ``setup()`` call) ``remove-cell``."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    cell = next((c for c in nb["cells"] if c["cell_type"] == "code"), None)
+    if cell is None or "setup(" not in "".join(cell["source"]):
+        return
+    tags = cell.setdefault("metadata", {}).setdefault("tags", [])
+    if HIDDEN not in tags:
+        tags.append(HIDDEN)
+    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def stage_notebooks(notebooks: Path, dest: Path) -> list[dict]:
-    """Copy each topic folder without the jupytext ``.md`` twins; return the TOC parts."""
+    """Copy the course pages, and each topic folder without the jupytext ``.md`` twins;
+    return the TOC parts."""
     parts = []
+    pages = course_pages(notebooks)
+    if pages:
+        (dest / "notebooks").mkdir(parents=True, exist_ok=True)
+        for page in pages:
+            shutil.copy2(page, dest / "notebooks" / page.name)
+        chapters = [{"file": f"notebooks/{page.stem}"} for page in pages]
+        parts.append({"caption": "Conventions", "chapters": chapters})
     for topic in topic_dirs(notebooks):
         target = dest / "notebooks" / topic.name
         twins = {nb.with_suffix(".md").name for nb in notebooks_in(topic)}
@@ -72,6 +98,8 @@ def stage_notebooks(notebooks: Path, dest: Path) -> list[dict]:
             ignore=lambda _dir, names, twins=twins: set(SKIP(_dir, names))
             | {n for n in names if n in twins},
         )
+        for nb in notebooks_in(topic):
+            hide_setup_cell(target / nb.name)
         chapters = [
             {"file": f"notebooks/{topic.name}/{nb.stem}"} for nb in notebooks_in(topic)
         ]
@@ -86,7 +114,7 @@ def build(notebooks: Path, out: Path, work: Path, strict: bool) -> Path:
     for name in ("_config.yml", "intro.md", "favicon.svg"):
         shutil.copy2(ROOT / "site" / name, src / name)
     parts = stage_notebooks(notebooks, src)
-    if not parts:
+    if not any(part["caption"] != "Conventions" for part in parts):
         sys.exit(f"no notebooks found under {notebooks}")
     toc = {"format": "jb-book", "root": "intro", "parts": parts}
     (src / "_toc.yml").write_text(

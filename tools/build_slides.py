@@ -2,10 +2,11 @@
 
     .venv/bin/python tools/build_slides.py [--notebooks notebooks] [--out build/slides]
 
-Every notebook that is not an exercise sheet (00-mnist, each derivation and each
-implementation) becomes ``build/slides/<topic>/<name>.slides.html``, with the stored outputs
+Every notebook that is not an exercise sheet or an appendix (00-mnist, each derivation and
+each implementation) becomes ``build/slides/<topic>/<name>.slides.html``, with the stored outputs
 (nothing is re-executed) and the cells' ``slideshow`` metadata deciding what starts a slide.
-Links to other lecture notebooks lead to their decks; links to exercise sheets become text.
+Links to other lecture notebooks lead to their decks; links to exercise sheets, appendices
+and the course's Markdown pages (``../notation.md``), which have no deck, become text.
 The decks use nbconvert's reveal template through ``site/slides/course-reveal``, which loads
 reveal.js 4, require.js and MathJax 3 from ``build/slides/_assets/``, copied from
 ``node_modules/`` (``npm ci``): the decks need no network. ``build/slides/index.html`` lists
@@ -27,7 +28,7 @@ from traitlets.config import Config
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from course_files import (  # noqa: E402
     ROOT,
-    is_lecture,
+    has_deck,
     notebooks_in,
     topic_dirs,
     topic_title,
@@ -81,25 +82,27 @@ def exporter(prefix: str) -> SlidesExporter:
 
 
 LINK = re.compile(r"\[([^\]]*)\]\(([^)\s#]+)\.ipynb(#[^)\s]*)?\)")
+PAGE_LINK = re.compile(r"\[([^\]]*)\]\((?![a-z]+://)[^)\s#]+\.md(#[^)\s]*)?\)")
 
 
 def link_decks(nb: nbformat.NotebookNode, folder: Path) -> None:
     """Point markdown links to other notebooks at their decks.
 
-    ``[text](x.ipynb)`` becomes ``[text](x.slides.html)`` when x is a lecture notebook (it
-    has a deck); for an exercise sheet, which has none, only the text stays.
+    ``[text](x.ipynb)`` becomes ``[text](x.slides.html)`` when x has a deck (a lecture
+    notebook, not an appendix); for an exercise sheet or an appendix, which have none, only
+    the text stays, and so it does for a link to a Markdown page such as ``../notation.md``.
     """
 
     def repl(m: re.Match) -> str:
         text, stem, anchor = m.group(1), m.group(2), m.group(3) or ""
         target = folder / f"{stem}.ipynb"
-        if is_lecture(target) and target.is_file():
+        if has_deck(target) and target.is_file():
             return f"[{text}]({stem}.slides.html{anchor})"
-        return text if not is_lecture(target) else m.group(0)
+        return text if not has_deck(target) else m.group(0)
 
     for cell in nb.cells:
         if cell.cell_type == "markdown":
-            cell.source = LINK.sub(repl, cell.source)
+            cell.source = PAGE_LINK.sub(lambda m: m.group(1), LINK.sub(repl, cell.source))
 
 
 def deck_title(nb: nbformat.NotebookNode, fallback: str) -> str:
@@ -118,7 +121,7 @@ def build(notebooks: Path, out: Path) -> list[Path]:
     vendor_assets(out, ROOT / "node_modules")
     decks, items = [], []
     for topic in topic_dirs(notebooks):
-        lectures = [nb for nb in notebooks_in(topic) if is_lecture(nb)]
+        lectures = [nb for nb in notebooks_in(topic) if has_deck(nb)]
         if not lectures:
             continue
         exp = exporter(f"../{ASSETS}")

@@ -35,6 +35,7 @@ error; 2 or 1/2), and a transposed result.
 
 from __future__ import annotations
 
+import copy as _copy
 import numbers
 import textwrap
 from collections.abc import Callable, Sequence
@@ -42,7 +43,14 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CheckFailure", "Check", "check_number", "tolerances"]
+__all__ = [
+    "CheckFailure",
+    "Check",
+    "check_number",
+    "tolerances",
+    "describe_difference",
+    "as_float_array",
+]
 
 #: The mark that starts every pass line.
 PASS = "✔"
@@ -72,7 +80,105 @@ def _fmt(x: Any) -> str:
         return np.array2string(x, precision=4, suppress_small=True, separator=", ")
     if isinstance(x, numbers.Real) and not isinstance(x, bool):
         return f"{float(x):.6g}"
-    return repr(x)
+    if isinstance(x, str | bool | type(None)):
+        text = repr(x)
+        return text if len(text) <= 40 else text[:37] + "..."
+    if isinstance(x, tuple | list | dict):
+        return f"a {type(x).__name__} of length {len(x)}"
+    return f"a {type(x).__name__}"
+
+
+def _kind(x: Any) -> str:
+    """What a value is, for messages: 'None', 'a list of length 3', 'a generator', ..."""
+    if x is None:
+        return "None"
+    if isinstance(x, np.ndarray):
+        return f"an array of shape {x.shape} and dtype {x.dtype}"
+    if isinstance(x, tuple | list | dict | set):
+        return f"a {type(x).__name__} of length {len(x)}"
+    if isinstance(x, str):
+        return f"a string ({_fmt(x)})"
+    return f"a {type(x).__name__}"
+
+
+def as_float_array(x: Any, what: str = "the result") -> np.ndarray:
+    """``x`` as a float64 array, or a CheckFailure saying what it is instead.
+
+    Never raises anything else: ragged nested lists, strings, None, generators and objects
+    all become a clear message.
+    """
+    if isinstance(x, np.ndarray) and x.dtype != object:
+        try:
+            return x.astype(np.float64)
+        except (TypeError, ValueError):
+            pass
+    elif isinstance(x, numbers.Number | np.generic) and not isinstance(x, str):
+        try:
+            return np.asarray(x, dtype=np.float64)
+        except (TypeError, ValueError, OverflowError):
+            pass
+    elif isinstance(x, tuple | list):
+        try:
+            with np.errstate(all="ignore"):
+                return np.asarray(x, dtype=np.float64)
+        except (TypeError, ValueError, OverflowError):
+            pass
+    raise CheckFailure(f"{what} should hold numbers, got {_kind(x)}")
+
+
+def _deep_copy(value: Any) -> Any:
+    """A copy of an argument that the student's code might change: arrays, and dicts,
+    lists and tuples of them (anything else is passed as it is)."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, dict | list | tuple):
+        try:
+            return _copy.deepcopy(value)
+        except Exception:  # an uncopyable member: pass the value itself
+            return value
+    return value
+
+
+def _read_only(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        view = value.view()
+        view.setflags(write=False)
+        return view
+    return value
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether an argument ``b`` still equals its copy ``a`` after the call."""
+    if isinstance(a, np.ndarray):
+        return (
+            isinstance(b, np.ndarray)
+            and a.shape == b.shape
+            and bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+        )
+    if isinstance(a, dict):
+        return isinstance(b, dict) and list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list | tuple):
+        return (
+            type(a) is type(b)
+            and len(a) == len(b)
+            and all(_same(x, y) for x, y in zip(a, b, strict=True))
+        )
+    return True
+
+
+def _changed_where(a: Any, b: Any, path: str = "") -> str:
+    """Which part of an argument changed: 'its entry ["W1"]', or ''."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        if list(a) != list(b):
+            return f"{path} (keys added or removed)".strip()
+        for k in a:
+            if not _same(a[k], b[k]):
+                return _changed_where(a[k], b[k], f"{path}[{k!r}]")
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            if not _same(x, y):
+                return _changed_where(x, y, f"{path}[{i}]")
+    return path
 
 
 class _Case:
@@ -133,51 +239,110 @@ class Check:
 
     # -- calling the student's code -------------------------------------------------------
 
-    def call(self, fn: Callable, *args, copy: bool = True, **kwargs):
+    def call(self, fn: Callable, *args, copy: bool = True, readonly: bool = False, **kwargs):
         """``fn(*args, **kwargs)``, guarded.
 
-        Array arguments are passed as copies and compared with the originals afterwards, so
-        a function that changes its input in place is caught (the caller's data would be
-        silently corrupted). NotImplementedError propagates unchanged; any other exception
-        becomes a CheckFailure naming the input shapes. ``copy=False`` passes arrays as they
-        are (for very large inputs that the check does not reuse).
+        Array arguments, and dicts, lists and tuples (of arrays), are passed as copies and
+        compared with the originals afterwards, so a function that changes its input in
+        place is caught (the caller's data would be silently corrupted). NotImplementedError
+        propagates unchanged; any other exception becomes a CheckFailure naming the input
+        shapes. ``readonly=True`` passes large arrays as read-only views instead of copies
+        (an in-place change then fails at once and is diagnosed as such); ``copy=False``
+        passes arguments as they are.
         """
         __tracebackhide__ = True
         if not callable(fn):
             raise CheckFailure(
-                f"expected a function, got {type(fn).__name__}: pass the function itself, "
+                f"expected a function, got {_kind(fn)}: pass the function itself, "
                 f"e.g. check_{self.name}({self.name}), not the result of calling it"
             )
-        originals = [a for a in (*args, *kwargs.values()) if isinstance(a, np.ndarray)]
-        if copy:
-            args = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
-            kwargs = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
-        passed_arrays = [a for a in (*args, *kwargs.values()) if isinstance(a, np.ndarray)]
+        originals = list(args) + list(kwargs.values())
+        if readonly:
+            args = tuple(_read_only(a) for a in args)
+            kwargs = {k: _read_only(v) for k, v in kwargs.items()}
+        elif copy:
+            args = tuple(_deep_copy(a) for a in args)
+            kwargs = {k: _deep_copy(v) for k, v in kwargs.items()}
+        passed = list(args) + list(kwargs.values())
         try:
             with np.errstate(all="ignore"):
                 result = fn(*args, **kwargs)
         except NotImplementedError:
             raise
         except Exception as err:
+            if readonly and isinstance(err, ValueError) and "read-only" in str(err):
+                raise CheckFailure(self._in_place_message("array", ())) from None
             raise CheckFailure(
                 f"{self.name}({describe_args(args, kwargs)}) raised "
-                f"{type(err).__name__}: {err}{_error_hint(err)}"
+                f"{type(err).__name__}: {_short(str(err))}{_error_hint(err)}"
                 + (f"\n  Hint: {self.error_hint}" if self.error_hint else "")
             ) from err
-        if copy:
-            for original, passed_array in zip(originals, passed_arrays, strict=True):
-                if passed_array.shape != original.shape or not np.array_equal(
-                    passed_array, original, equal_nan=True
+        if copy and not readonly:
+            for original, given in zip(originals, passed, strict=True):
+                if isinstance(original, np.ndarray | dict | list | tuple) and not _same(
+                    original, given
                 ):
-                    raise CheckFailure(
-                        f"{self.name} changed its input array of shape {original.shape} in "
-                        f"place. Likely mistake: an in-place operation on an argument (e.g. "
-                        f"`z -= z.max(...)` or `z /= T`); write `z = z - ...` instead, so "
-                        f"the caller's data stay untouched."
-                    )
+                    if isinstance(original, np.ndarray):
+                        raise CheckFailure(self._in_place_message("array", original.shape))
+                    where = _changed_where(original, given)
+                    raise CheckFailure(self._in_place_message(type(original).__name__, where=where))
         if result is None:
             raise CheckFailure(f"{self.name} returned None: is the `return` statement missing?")
         return result
+
+    def _in_place_message(self, kind: str, shape: tuple = (), where: str = "") -> str:
+        if kind == "array":
+            of = f" of shape {shape}" if shape else ""
+            return (
+                f"{self.name} changed its input array{of} in place. Likely mistake: an "
+                f"in-place operation on an argument (e.g. `z -= z.max(...)`, `z /= T` or "
+                f"`np.exp(z, out=z)`); write `z = z - ...` instead, so the caller's data "
+                f"stay untouched."
+            )
+        part = f" (its entry {where})" if where else ""
+        return (
+            f"{self.name} changed the {kind} it was given{part}. Likely mistake: an in-place "
+            f"update of an argument (e.g. `params['W1'] -= ...` or a dict entry replaced); "
+            f"work on new arrays and leave the caller's {kind} as it was."
+        )
+
+    def values(self, got: Any, n: int, names: str, what: str | None = None) -> tuple:
+        """``got`` as a tuple of ``n`` values (a tuple or list of that length), else a
+        failure saying what to return."""
+        __tracebackhide__ = True
+        what = what or self.name
+        if isinstance(got, tuple | list) and len(got) == n:
+            return tuple(got)
+        if isinstance(got, tuple | list):
+            raise CheckFailure(f"{what} should return {n} values ({names}), got {len(got)} values")
+        raise CheckFailure(f"{what} should return {n} values ({names}), got {_kind(got)}")
+
+    def number(self, got: Any, what: str = "the result", n: int | None = None) -> float:
+        """``got`` as one finite-or-not Python float (a float, an int, a NumPy scalar or a
+        one-entry array), else a failure saying what it is."""
+        __tracebackhide__ = True
+        if isinstance(got, bool | np.bool_):
+            raise CheckFailure(f"{what} should be a number, got a bool ({got})")
+        if isinstance(got, np.ndarray | np.generic):
+            if got.size != 1:
+                extra = ""
+                if n is not None and got.shape == (n,):
+                    extra = " (one loss per example): return their mean over the batch, one number"
+                raise CheckFailure(
+                    f"{what} should be a single number (one number), got an array of shape "
+                    f"{got.shape}{extra}"
+                )
+            if got.dtype.kind not in "fiu":
+                raise CheckFailure(f"{what} should be a number, got an array of {got.dtype}")
+            return float(got.reshape(()))
+        if isinstance(got, numbers.Real):
+            return float(got)
+        if isinstance(got, tuple | list) and n is not None and len(got) == n:
+            raise CheckFailure(
+                f"{what} should be a single number, got {_kind(got)} (one loss per "
+                f"example): return their mean over the batch, one number"
+            )
+        raise CheckFailure(f"{what} should be a single number (one number), got {_kind(got)}")
 
     def raises(self, exc_type: type[Exception], fn: Callable, *args, why: str, **kwargs) -> None:
         """Fail unless ``fn(*args, **kwargs)`` raises ``exc_type``; ``why`` says why it should.
@@ -195,7 +360,8 @@ class Check:
             return
         except Exception as err:
             raise CheckFailure(
-                f"{call} raised {type(err).__name__} ({err}), expected {exc_type.__name__}: {why}"
+                f"{call} raised {type(err).__name__} ({_short(str(err))}), expected "
+                f"{exc_type.__name__}: {why}"
             ) from err
         raise CheckFailure(f"{call} returned, but should raise {exc_type.__name__}: {why}")
 
@@ -224,6 +390,11 @@ class Check:
                 f"{what} should be a NumPy array of shape {shape}, got {type(got).__name__}"
             )
         got = np.asarray(got)
+        if got.dtype.kind not in "biuf":
+            raise CheckFailure(
+                f"{what} should be a NumPy array of numbers of shape {shape}, got an array of "
+                f"dtype {got.dtype}"
+            )
         if got.shape != shape:
             if len(shape) == 2 and shape[0] != shape[1] and got.shape == shape[::-1]:
                 raise CheckFailure(
@@ -247,7 +418,7 @@ class Check:
     def finite(self, got: np.ndarray, hint: str, what: str = "the result") -> None:
         """Fail with ``hint`` when ``got`` holds NaN or inf."""
         __tracebackhide__ = True
-        got = np.asarray(got, dtype=np.float64)
+        got = as_float_array(got, what)
         if not np.isfinite(got).all():
             bad = "NaN" if np.isnan(got).any() else "inf"
             raise CheckFailure(f"{what} contains {bad}.\n  Likely mistake: {hint}")
@@ -270,7 +441,7 @@ class Check:
         ``generic``) a constant factor, with ``n`` the batch size, and a transpose.
         """
         __tracebackhide__ = True
-        got_a = np.asarray(got, dtype=np.float64)
+        got_a = as_float_array(got, what)
         want_a = np.asarray(want, dtype=np.float64)
         if dtype is None:
             dtype = got.dtype if isinstance(got, np.ndarray | np.generic) else np.float64
@@ -282,7 +453,7 @@ class Check:
         if callable(mistakes):
             mistakes = mistakes()
         diagnosis = diagnose(got_a, want_a, mistakes, n=n, rtol=rtol, atol=atol, generic=generic)
-        raise CheckFailure(mismatch_message(got_a, want_a, what, diagnosis))
+        raise CheckFailure(mismatch_message(got_a, want_a, what, diagnosis, rtol=rtol, atol=atol))
 
 
 def _wrap(text: str, width: int = 88) -> str:
@@ -324,7 +495,7 @@ def constant_factor(got: np.ndarray, want: np.ndarray, rtol: float = 1e-4) -> fl
     return None
 
 
-def _factor_diagnosis(k: float, n: int | None) -> str:
+def _factor_diagnosis(k: float, n: int | None) -> str | None:
     """Words for a result off by the constant factor ``k``."""
 
     def near(a: float, b: float) -> bool:
@@ -342,7 +513,12 @@ def _factor_diagnosis(k: float, n: int | None) -> str:
         return "the result has the wrong sign (e.g. Y - P instead of P - Y, or a missing minus)."
     if near(k, 2.0) or near(k, 0.5):
         return f"the result is off by a factor of {k:g}: a factor 2 or 1/2 too many?"
-    return f"the result is off by a constant factor of {k:.4g}."
+    if near(k, -2.0) or near(k, -0.5):
+        return (
+            f"the result is off by a factor of {k:g}: the wrong sign and a factor 2 or 1/2 "
+            f"too many."
+        )
+    return None
 
 
 def diagnose(
@@ -363,7 +539,7 @@ def diagnose(
     if not generic:
         return None
     k = constant_factor(got, want)
-    if k is not None:
+    if k is not None and _factor_diagnosis(k, n) is not None:
         return _factor_diagnosis(k, n)
     if got.ndim == 2 and got.shape == want.shape and got.shape[0] == got.shape[1]:
         if _close(got.T, want, loose, max(atol, 1e-9)):
@@ -371,24 +547,132 @@ def diagnose(
     return None
 
 
-def mismatch_message(got: np.ndarray, want: np.ndarray, what: str, diagnosis: str | None) -> str:
-    """The text of a failed comparison: the diagnosis, or where and how much it differs."""
+def mismatch_message(
+    got: np.ndarray,
+    want: np.ndarray,
+    what: str,
+    diagnosis: str | None,
+    rtol: float = 1e-7,
+    atol: float = 1e-10,
+) -> str:
+    """The text of a failed comparison: the diagnosis, or where and how it differs."""
     if diagnosis is not None:
         return f"{what} is wrong.\n  Likely mistake: {diagnosis}"
     if got.shape != want.shape:
         return f"{what} has shape {got.shape}, expected {want.shape}."
-    if not np.isfinite(got).all():
-        return f"{what} contains NaN or inf where the reference is finite."
+    return f"{what} is wrong: {describe_difference(got, want, rtol=max(rtol, 1e-6), atol=atol)}"
+
+
+def _where(index: tuple) -> str:
+    return "[" + ", ".join(str(int(i)) for i in index) + "]"
+
+
+def _list(items, limit: int = 6) -> str:
+    items = [int(i) for i in items]
+    text = ", ".join(map(str, items[:limit]))
+    return text + (f", ... ({len(items)} in all)" if len(items) > limit else "")
+
+
+def describe_difference(
+    got: np.ndarray, want: np.ndarray, rtol: float = 1e-6, atol: float = 1e-10
+) -> str:
+    """Where and how ``got`` differs from ``want`` (same shape), in words.
+
+    Names the entries, rows or columns that differ and the pattern when there is one: NaN
+    or inf, zeros where values were expected, the sign flipped in some entries, a constant
+    added to every entry, to each row or to each column, each row scaled by its own factor.
+    Never prints a whole array.
+    """
+    got = np.asarray(got, dtype=np.float64)
+    want = np.asarray(want, dtype=np.float64)
+    if got.shape != want.shape:
+        return f"it has shape {got.shape}, expected {want.shape}."
     if got.ndim == 0:
-        return f"{what} is {_fmt(float(got))}, expected {_fmt(float(want))}."
-    diff = np.abs(got - want)
-    worst = np.unravel_index(int(np.argmax(diff)), diff.shape)
-    index = ", ".join(str(int(i)) for i in worst)
-    return (
-        f"{what} differs from the reference: at index [{index}] it is "
-        f"{_fmt(float(got[worst]))}, expected {_fmt(float(want[worst]))} "
-        f"(largest difference {_fmt(float(diff[worst]))})."
+        g, w = float(got), float(want)
+        text = f"it is {_fmt(g)}, expected {_fmt(w)}"
+        if np.isfinite(g) and w != 0 and np.isfinite(w):
+            text += f" ({_fmt(g - w)} off, {100 * abs(g - w) / abs(w):.3g}% of the expected value)"
+        return text + "."
+    scale = max(1.0, float(np.max(np.abs(want)))) if want.size else 1.0
+    with np.errstate(all="ignore"):
+        bad = ~np.isclose(got, want, rtol=rtol, atol=atol * scale)
+        bad |= ~np.isfinite(got)
+    n_bad, size = int(bad.sum()), got.size
+    first = np.unravel_index(int(np.argmax(bad)), bad.shape)
+    if not np.isfinite(got).all():
+        nonfinite = ~np.isfinite(got)
+        kind = "NaN" if np.isnan(got).any() else "inf"
+        return (
+            f"it holds {kind} in {int(nonfinite.sum())} of {size} entries (first at "
+            f"{_where(np.unravel_index(int(np.argmax(nonfinite)), got.shape))}) where the "
+            f"expected values are finite: an overflow, a division by zero or log(0)?"
+        )
+    diff = got - want
+    worst = np.unravel_index(int(np.argmax(np.abs(diff))), diff.shape)
+    at_worst = (
+        f"the largest difference is at {_where(worst)}: {_fmt(float(got[worst]))} instead of "
+        f"{_fmt(float(want[worst]))}"
     )
+    patterns = []
+    if np.all(got[bad] == 0):
+        patterns.append(
+            f"it is 0 at {n_bad} of {size} entries where nonzero values were expected "
+            f"(e.g. at {_where(first)}): a term, a mask or an update missing?"
+        )
+    elif np.allclose(got[bad], -want[bad], rtol=1e-5, atol=1e-12 * scale):
+        patterns.append(
+            f"the sign is flipped at {n_bad} of {size} entries (e.g. at {_where(first)})"
+        )
+    elif size > 1 and np.ptp(diff) <= 1e-6 * max(scale, float(np.abs(diff).max())):
+        patterns.append(
+            f"every entry is off by the same amount, {_fmt(float(diff.flat[0]))}: a constant "
+            f"added or left out?"
+        )
+    elif got.ndim == 2 and got.shape[1] > 1 and _constant_along(diff, axis=1, scale=scale):
+        patterns.append(
+            "each row is off by its own constant (the same amount for every entry of a "
+            "row): a shift or normalisation per example applied wrongly?"
+        )
+    elif got.ndim == 2 and got.shape[0] > 1 and _constant_along(diff, axis=0, scale=scale):
+        patterns.append(
+            "each column is off by its own constant (the same amount for every entry of a "
+            "column): a bias or a per-class term added wrongly?"
+        )
+    elif got.ndim == 2 and got.shape[1] > 1 and _scaled_rows(got, want):
+        patterns.append(
+            "each row is the expected row times its own factor: a normalisation over the "
+            "wrong entries?"
+        )
+    if got.ndim == 2 and 0 < n_bad < size:
+        rows = np.flatnonzero(bad.any(axis=1))
+        cols = np.flatnonzero(bad.any(axis=0))
+        if len(rows) < got.shape[0]:
+            patterns.append(f"only rows {_list(rows)} differ, the other rows are right")
+        elif len(cols) < got.shape[1]:
+            patterns.append(f"only columns {_list(cols)} differ, the other columns are right")
+    elif got.ndim == 1 and 0 < n_bad < size:
+        patterns.append(f"entries {_list(np.flatnonzero(bad))} differ, the others are right")
+    count = f"{n_bad} of {size} entries differ" if n_bad < size else f"all {size} entries differ"
+    if patterns:
+        return f"{'; '.join(patterns)}; {at_worst}."
+    return f"{count}; {at_worst}."
+
+
+def _constant_along(diff: np.ndarray, axis: int, scale: float) -> bool:
+    spread = np.ptp(diff, axis=axis)
+    size = max(scale, float(np.abs(diff).max()))
+    return bool(np.all(spread <= 1e-6 * size)) and bool(np.abs(diff).max() > 0)
+
+
+def _scaled_rows(got: np.ndarray, want: np.ndarray) -> bool:
+    with np.errstate(all="ignore"):
+        denom = (want * want).sum(axis=1)
+        if np.any(denom == 0):
+            return False
+        k = (got * want).sum(axis=1) / denom
+        return bool(np.allclose(got, k[:, None] * want, rtol=1e-6, atol=1e-12)) and bool(
+            np.ptp(k) > 1e-6
+        )
 
 
 def describe_args(args: tuple, kwargs: dict) -> str:
@@ -403,6 +687,12 @@ def describe_args(args: tuple, kwargs: dict) -> str:
 
     parts = [one(a) for a in args] + [f"{k}={one(v)}" for k, v in kwargs.items()]
     return ", ".join(parts)
+
+
+def _short(text: str, limit: int = 300) -> str:
+    """An exception's text, cut so that a message never holds a whole large array."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _error_hint(err: Exception) -> str:
@@ -429,16 +719,54 @@ def passed(name: str, n: int, extra: str = "") -> None:
 
 def _as_number(value: Any, name: str) -> float:
     """A student's numeric answer as a float, or a failure saying what was expected."""
-    if isinstance(value, np.ndarray) and value.size == 1:
+    if isinstance(value, np.ndarray | np.generic) and value.size == 1:
         value = value.reshape(()).item()
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise CheckFailure(
-            f"{name}: return a single number (e.g. `return 0.1234`), got {type(value).__name__}"
+            f"{name}: return a single number (e.g. `return 0.1234`), got {_kind(value)}"
         )
     value = float(value)
     if not np.isfinite(value):
         raise CheckFailure(f"{name}: the answer is {value}, expected a finite number")
     return value
+
+
+def _generic_number_mistakes(want: float) -> list[tuple[float, str]]:
+    """Wrong numbers any numeric answer can come out as, with their diagnoses."""
+    import math
+
+    out = [
+        (100 * want, "that is the answer times 100: a percentage where a fraction is asked?"),
+        (
+            want / 100,
+            "that is the answer divided by 100: a fraction where percentage points are asked?",
+        ),
+        (-want, "the sign is wrong."),
+    ]
+    if want != 0:
+        out.append((1 / want, "that is the reciprocal of the answer: a ratio upside down?"))
+    out.append(
+        (
+            want * want,
+            "that is the square of the answer: a variance for a standard "
+            "deviation, or a square root missing?",
+        )
+    )
+    if want > 0:
+        out.append((math.sqrt(want), "that is the square root of the answer: a square missing?"))
+    out += [
+        (
+            want / math.log(10),
+            "that is the answer divided by ln 10: log10 used where the "
+            "natural log (np.log) is meant?",
+        ),
+        (
+            want / math.log(2),
+            "that is the answer divided by ln 2: log2 used where the natural "
+            "log (np.log) is meant?",
+        ),
+    ]
+    return out
 
 
 def check_number(
@@ -448,12 +776,16 @@ def check_number(
     decimals: int = 4,
     mistakes: Sequence[tuple[float, str]] = (),
     hint: str = "",
+    generic: bool = True,
 ) -> None:
     """Check a numeric answer ``answer()`` against ``want`` to ``decimals`` places.
 
     The answer may be rounded to ``decimals`` places or given more precisely. Known wrong
     values in ``mistakes`` (``(value, diagnosis)``) are named when the answer matches one;
-    any other wrong value gets ``hint`` (or a generic nudge).
+    then (when ``generic``) the plausible wrong numbers of any answer: a percentage for a
+    fraction or back, the wrong sign, the reciprocal, the square or the square root, a
+    natural log read in base 10 or 2. Any other wrong value gets ``hint`` (or a generic
+    nudge to work through the exercise's hint).
     """
     __tracebackhide__ = True
     check = Check(name, total=1)
@@ -461,8 +793,14 @@ def check_number(
         got = _as_number(check.call(answer), name)
         tol = 0.5 * 10.0**-decimals + 1e-12
         if abs(got - want) > tol * (1 + 1e-9):
-            for value, diagnosis in mistakes:
-                if abs(got - value) <= tol * (1 + 1e-9):
+            known = [(v, d, 1.0) for v, d in mistakes]
+            if generic:  # a scaled wrong number keeps the answer's rounding, scaled too
+                known += [
+                    (v, d, max(1.0, abs(v) / abs(want)) if want else 1.0)
+                    for v, d in _generic_number_mistakes(want)
+                ]
+            for value, diagnosis, scale in known:
+                if abs(value - want) > tol and abs(got - value) <= scale * tol * (1 + 1e-9):
                     raise CheckFailure(f"{_fmt(got)} is not right.\n  Likely mistake: {diagnosis}")
             raise CheckFailure(
                 f"{_fmt(got)} is not right (to {decimals} decimals). "

@@ -123,19 +123,36 @@ def _problem(rng, N, D, H, C, dtype=np.float64, output_bias=True):
 
 
 def _unpack(got, n: int, what: str, names: str):
-    if not isinstance(got, tuple | list) or len(got) != n:
-        raise CheckFailure(f"{what} should return {n} values ({names}), got {type(got).__name__}")
-    return got
+    return Check(what).values(got, n, names)
 
 
 def _loss_value(check: Check, got, N: int) -> float:
-    arr = np.asarray(got)
-    if arr.size != 1:
-        hint = " (one per example? return their mean)" if arr.shape == (N,) else ""
-        raise CheckFailure(f"the loss should be a single number, got shape {arr.shape}{hint}")
-    if not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
-        raise CheckFailure(f"the loss should be a number, got {type(got).__name__}")
-    return float(arr.reshape(()))
+    return check.number(got, "the loss", n=N)
+
+
+def _count(check: Check, got, what: str) -> float:
+    """A single number returned by the student (a count, an accuracy)."""
+    return check.number(got, what)
+
+
+def _large_logits_problem(rng, N, D, H, C, output_bias=True):
+    """A problem whose logits reach about +1000 on one row and stay O(1) on the others: the
+    row maxima lie far apart, so no max-subtraction (exp(1000) overflows) or a max taken
+    over the whole batch (the other rows underflow to exp(-1000) = 0, log 0 = -inf) breaks
+    the loss."""
+    while True:
+        params, X, y = _problem(rng, N, D, H, C, output_bias=output_bias)
+        params["b1"] = 0.01 * np.sign(params["b1"])
+        Z2 = np.maximum(X @ params["W1"] + params["b1"], 0) @ params["W2"]
+        r = int(np.argmax(Z2.max(axis=1)))
+        if Z2[r].max() <= 0.1:
+            continue
+        X[r] *= 1000.0 / Z2[r].max()
+        Z1 = X @ params["W1"] + params["b1"]
+        Z2 = np.maximum(Z1, 0) @ params["W2"] + params.get("b2", 0.0)
+        others = np.delete(np.abs(Z2).max(axis=1), r)
+        if np.abs(Z1).min() > 1e-3 and Z2[r].max() > 900 and others.max() < 20:
+            return params, X, y
 
 
 def _grads_dict(got, names) -> dict:
@@ -178,11 +195,21 @@ _DIAG = {
 }
 
 
+_NAN_HINT = (
+    "no max-subtraction before np.exp, or a maximum over the whole batch instead of each "
+    "row's: with logits of about 1000, np.exp overflows to inf (and a row whose logits lie "
+    "far below the batch's maximum underflows to 0, so log(0) = -inf). Subtract each row's "
+    "maximum, Z2.max(axis=1, keepdims=True), and take the log-probabilities in the "
+    "log-sum-exp form."
+)
+
+
 def _check_loss_and_grads_case(check, fn, params, X, y, reg, names, call_args, variants):
     """Run ``fn(*call_args)`` and compare the loss and each gradient with the reference."""
     N = len(X)
     got = _unpack(check.call(fn, *call_args), 2, fn_name(fn), "loss, grads")
     loss = _loss_value(check, got[0], N)
+    check.finite(np.array(loss), _NAN_HINT, what="the loss")
     grads = _grads_dict(got[1], names)
     want_loss, want = reference_loss_and_grads(params, X, y, reg)
     wrong = {v: reference_loss_and_grads(params, X, y, reg, v) for v in variants}
@@ -196,6 +223,7 @@ def _check_loss_and_grads_case(check, fn, params, X, y, reg, names, call_args, v
     )
     for k in names:
         g = check.array(grads[k], shape=params[k].shape, dtype=X.dtype, what=f"grads[{k!r}]")
+        check.finite(g, _NAN_HINT, what=f"grads[{k!r}]")
         check.close(
             g,
             want[k],
@@ -231,7 +259,15 @@ def check_answer_param_count(answer) -> None:
             (D * H + H * C + H, "the C output biases are missing."),
             (D * H + H * C + C, "the H hidden biases are missing."),
             (D * 256 + 256 + 256 * C + C, "that is the count for H = 256; here H = 512."),
+            (D * H, "that counts only the weights of the first layer; add b1, W2 and b2."),
+            (D + H + C, "that counts the units (inputs, hidden and outputs), not parameters."),
+            (
+                D * H * C,
+                "multiplied the layer sizes; each layer has fan_in * fan_out weights and "
+                "fan_out biases, and the layers' counts add.",
+            ),
         ],
+        hint="W1 has D * H entries and b1 has H; W2 has H * C and b2 has C. Add the four.",
     )
 
 
@@ -249,7 +285,14 @@ def check_answer_rms_ratio(answer) -> None:
             ((0.1 / he) ** 2, "that is the ratio of the variances; the RMS is its square root."),
             (0.1 / math.sqrt(2 / 256), "He's sigma for the first layer uses fan_in = D = 784."),
             (0.1 / math.sqrt(1 / 784), "He's variance is 2 / fan_in, not 1 / fan_in."),
+            (
+                (0.1 / he) * (0.1 / math.sqrt(2 / 256)),
+                "that is the ratio of the logits, after both layers; the question asks for "
+                "the first layer's pre-activations Z1 only.",
+            ),
         ],
+        hint="Both RMS values are sigma * sqrt(E|x|^2) with the same E|x|^2: their ratio is "
+        "the ratio of the two standard deviations, 0.1 and He's sqrt(2 / 784).",
     )
 
 
@@ -274,6 +317,9 @@ def check_answer_sweep(answer) -> None:
                 "validation accuracy after one epoch on 20,000 images.",
             ),
         ],
+        generic=False,
+        hint="Answer with the number of the choice: 1, 2 or 3. Read the gain from H = 32 to "
+        "H = 512 off the plot and the line printed under it.",
     )
 
 
@@ -378,6 +424,10 @@ def check_backward_no_output_bias(loss_and_grads) -> None:
         ("N=6, D=5, H=4, C=3, float64", *_problem(rng, 6, 5, 4, 3, output_bias=False)),
         ("N=8, D=7, H=8, C=8 (square W2), float64", *_problem(rng, 8, 7, 8, 8, output_bias=False)),
         ("N=10, D=12, H=6, C=4, float32", *_problem(rng, 10, 12, 6, 4, np.float32, False)),
+        (
+            "N=6, D=5, H=4, C=3, logits of about 1000 on one row and O(1) on others, float64",
+            *_large_logits_problem(rng, 6, 5, 4, 3, output_bias=False),
+        ),
     ]
     variants = ("no_mask", "preact", "db_mean", "loss_sum")
     check = Check("loss_and_grads_no_bias", total=len(cases))
@@ -406,6 +456,12 @@ def check_loss_and_grads(loss_and_grads) -> None:
         ("N=6, D=5, H=4, C=3, reg=0.1, float64", *_problem(rng, 6, 5, 4, 3), 0.1),
         ("N=9, D=8, H=5, C=5 (square W2), reg=0.3, float64", *_problem(rng, 9, 8, 5, 5), 0.3),
         ("N=10, D=12, H=6, C=4, reg=0.05, float32", *_problem(rng, 10, 12, 6, 4, np.float32), 0.05),
+        (
+            "N=6, D=5, H=4, C=3, reg=0.1, logits of about 1000 on one row and O(1) on others, "
+            "float64",
+            *_large_logits_problem(rng, 6, 5, 4, 3),
+            0.1,
+        ),
     ]
     variants = (
         "no_mask",
@@ -432,7 +488,7 @@ def check_init_params(init_params) -> None:
     __tracebackhide__ = True
     D, H, C = 784, 256, 10
     cases = [("he", 0.0), ("tutorial", 0.0)]
-    check = Check("init_params", total=len(cases) + 1)
+    check = Check("init_params", total=len(cases) + 2)
     for init, _ in cases:
         with check.case(f'init="{init}", D={D}, H={H}, C={C}'):
             got = check.call(init_params, D, H, C, init, np.random.default_rng(0))
@@ -478,13 +534,27 @@ def check_init_params(init_params) -> None:
                         )
                 raise CheckFailure(f"{k} has standard deviation {std:.4f}, expected {want:.4f}.")
     with check.case("the same rng seed gives the same weights (use the rng passed in)"):
-        a = check.call(init_params, 20, 8, 3, "he", np.random.default_rng(5))
-        b = check.call(init_params, 20, 8, 3, "he", np.random.default_rng(5))
+        a = _grads_dict(check.call(init_params, 20, 8, 3, "he", np.random.default_rng(5)), NAMES)
+        b = _grads_dict(check.call(init_params, 20, 8, 3, "he", np.random.default_rng(5)), NAMES)
+        shapes = {"W1": (20, 8), "b1": (8,), "W2": (8, 3), "b2": (3,)}
+        for k in NAMES:
+            check.array(a[k], shape=shapes[k], what=k)
+            check.array(b[k], shape=shapes[k], what=k)
         if not all(np.array_equal(a[k], b[k]) for k in NAMES):
             raise CheckFailure(
                 "two calls with the same seed gave different weights.\n  Likely mistake: "
                 "np.random.randn / np.random.normal use NumPy's global state; draw from the "
                 "rng argument: rng.standard_normal((fan_in, fan_out))."
+            )
+    with check.case("two different generators give different weights (use the rng passed in)"):
+        a = _grads_dict(check.call(init_params, 20, 8, 3, "he", np.random.default_rng(6)), NAMES)
+        b = _grads_dict(check.call(init_params, 20, 8, 3, "he", np.random.default_rng(7)), NAMES)
+        if any(np.array_equal(a[k], b[k]) for k in ("W1", "W2")):
+            raise CheckFailure(
+                "two calls with different generators gave the same weights.\n  Likely "
+                "mistake: the rng argument is ignored (a generator made inside the function, "
+                "e.g. np.random.default_rng(0), or a fixed seed); draw from the rng passed "
+                "in: rng.standard_normal((fan_in, fan_out))."
             )
     check.passed()
 
@@ -515,56 +585,83 @@ def _dead_cases(rng):
     ]
 
 
+def _dead_mistakes(W1, b1, X, Z1) -> list[tuple[float, str]]:
+    """Wrong counts of dead units, computed on one case, with their diagnoses."""
+    want = int((Z1 <= 0).all(axis=0).sum())
+    H = Z1.shape[1]
+    return [
+        (
+            int((Z1 <= 0).sum()),
+            "counted entries of Z1, not units: a unit is dead when "
+            "its whole column is <= 0, (Z1 <= 0).all(axis=0).",
+        ),
+        (
+            int((Z1 <= 0).all(axis=1).sum()),
+            "wrong axis: that counts images on which "
+            "no unit fires; a unit is a column of Z1 (axis 0 runs over the images).",
+        ),
+        (
+            int((Z1 < 0).all(axis=0).sum()),
+            "used Z1 < 0: a unit with Z1 == 0 exactly "
+            "also outputs 0 and gets no gradient; dead means Z1 <= 0 everywhere.",
+        ),
+        (want / H, "returned the share of dead units; return the count."),
+        (H - want, "counted the living units."),
+        (
+            int((Z1.mean(axis=0) <= 0).sum()),
+            "used the mean over the images; a unit "
+            "is dead only if it is inactive on every image (max <= 0).",
+        ),
+        (
+            int(((X @ W1) <= 0).all(axis=0).sum()),
+            "the bias is missing: the pre-activation is Z1 = X @ W1 + b1.",
+        ),
+    ]
+
+
 def check_dead_units(dead_units) -> None:
     """Exercise 8: ``dead_units(W1, b1, X)`` -> the number of hidden units with Z1 <= 0 on
-    every row of X."""
+    every row of X.
+
+    When a wrong count fits several known mistakes, the other cases decide which one it is.
+    """
     __tracebackhide__ = True
     cases = _dead_cases(np.random.default_rng(24))
     check = Check("dead_units", total=len(cases))
-    for description, W1, b1, X, Z1 in cases:
+    for number, (description, W1, b1, X, Z1) in enumerate(cases):
         with check.case(description):
             got = check.call(dead_units, W1, b1, X)
-            arr = np.asarray(got)
-            if arr.size != 1 or not np.issubdtype(arr.dtype, np.number):
-                raise CheckFailure(
-                    f"return one number, the count of dead units; got {type(got).__name__}"
-                    + (f" of shape {arr.shape}" if arr.ndim else "")
-                )
-            value = float(arr.reshape(()))
+            value = _count(check, got, "the count of dead units")
             want = int((Z1 <= 0).all(axis=0).sum())
             if value == want:
                 continue
-            H = Z1.shape[1]
-            mistakes = [
-                (
-                    int((Z1 <= 0).sum()),
-                    "counted entries of Z1, not units: a unit is dead when "
-                    "its whole column is <= 0, (Z1 <= 0).all(axis=0).",
-                ),
-                (
-                    int((Z1 <= 0).all(axis=1).sum()),
-                    "wrong axis: that counts images on which "
-                    "no unit fires; a unit is a column of Z1 (axis 0 runs over the images).",
-                ),
-                (
-                    int((Z1 < 0).all(axis=0).sum()),
-                    "used Z1 < 0: a unit with Z1 == 0 exactly "
-                    "also outputs 0 and gets no gradient; dead means Z1 <= 0 everywhere.",
-                ),
-                (want / H, "returned the share of dead units; return the count."),
-                (H - want, "counted the living units."),
-                (
-                    int((Z1.mean(axis=0) <= 0).sum()),
-                    "used the mean over the images; a unit "
-                    "is dead only if it is inactive on every image (max <= 0).",
-                ),
+            fits = [
+                i
+                for i, (v, _) in enumerate(_dead_mistakes(W1, b1, X, Z1))
+                if v != want and abs(value - v) < 1e-9
             ]
-            for value_w, why in mistakes:
-                if value_w != want and abs(value - value_w) < 1e-9:
-                    raise CheckFailure(
-                        f"the count is {value:g}, expected {want}.\n  Likely mistake: {why}"
-                    )
-            raise CheckFailure(f"the count is {value:g}, expected {want}.")
+            for other, (_, W1o, b1o, Xo, Z1o) in enumerate(cases):
+                if len(fits) <= 1:
+                    break
+                if other == number:
+                    continue
+                try:
+                    v_other = _count(check, check.call(dead_units, W1o, b1o, Xo), "the count")
+                except CheckFailure:
+                    break
+                wrong = _dead_mistakes(W1o, b1o, Xo, Z1o)
+                kept = [i for i in fits if abs(v_other - wrong[i][0]) < 1e-9]
+                fits = kept or fits
+            if fits:
+                why = _dead_mistakes(W1, b1, X, Z1)[fits[0]][1]
+                raise CheckFailure(
+                    f"the count is {value:g}, expected {want}.\n  Likely mistake: {why}"
+                )
+            raise CheckFailure(
+                f"the count is {value:g}, expected {want} (of {Z1.shape[1]} units).\n  Hint: "
+                f"a unit is a column of Z1 = X @ W1 + b1 (one row per image); it is dead when "
+                f"every entry of its column is <= 0."
+            )
     check.passed()
 
 
@@ -574,6 +671,8 @@ def _reference_train_hidden(H, X, y, X_val, y_val, seed, variant=""):
 
     if variant == "swap":  # trained on the validation part, evaluated on the training part
         X, y, X_val, y_val = X_val, y_val, X, y
+    if variant == "seed0":
+        seed = 0
     net = TwoLayerNet(
         X.shape[1],
         256 if variant == "H" else H,
@@ -588,7 +687,7 @@ def _reference_train_hidden(H, X, y, X_val, y_val, seed, variant=""):
         epochs=1,
         batch_size=128,
         lr=0.1,
-        optimizer="momentum",
+        optimizer="sgd" if variant == "sgd" else "momentum",
         schedule="cosine",
         rng=np.random.default_rng(seed),
     )
@@ -615,12 +714,7 @@ def check_train_hidden(train_hidden) -> None:
     for H, seed in cases:
         with check.case(f"H={H}, seed={seed}, 400 training and 200 validation examples of D={D}"):
             got = check.call(train_hidden, H, X, y, X_val, y_val, seed)
-            arr = np.asarray(got)
-            if arr.size != 1 or not np.issubdtype(arr.dtype, np.number):
-                raise CheckFailure(
-                    f"return the validation accuracy, one number; got {type(got).__name__}"
-                )
-            value = float(arr.reshape(()))
+            value = _count(check, got, "the validation accuracy")
             want = _reference_train_hidden(H, X, y, X_val, y_val, seed)
             if abs(value - want) < 1e-9:
                 continue
@@ -634,6 +728,16 @@ def check_train_hidden(train_hidden) -> None:
                     "swap",
                     "trained on X_val, y_val and evaluated on X, y: fit on the training part "
                     "X, y; the validation images are only for evaluate(net, X_val, y_val).",
+                ),
+                (
+                    "sgd",
+                    "trained with plain SGD (fit's default optimizer); the sweep uses "
+                    "optimizer='momentum' with schedule='cosine'.",
+                ),
+                (
+                    "seed0",
+                    "the seed argument was not used (a fixed seed 0): build the net and the "
+                    "batch order with np.random.default_rng(seed).",
                 ),
             ]:
                 cand = _reference_train_hidden(H, X, y, X_val, y_val, seed, variant)
@@ -678,13 +782,35 @@ def _subtle(params, X, y, reg=0.0):
     return loss, g
 
 
+def _nudged(name: str, rel: float) -> Callable:
+    """A correct backward pass except that the largest entry of ``grads[name]`` is moved
+    so that its relative error (helpers.gradcheck.relative_error) is about ``rel``."""
+
+    def loss_and_grads(params, X, y, reg=0.0):
+        loss, g = reference_loss_and_grads(params, X, y, reg)
+        flat = g[name].reshape(-1)
+        i = int(np.argmax(np.abs(flat)))
+        flat[i] += np.sign(flat[i]) * 2 * rel * (np.abs(g[name]).max() * (1 + rel))
+        return loss, g
+
+    return loss_and_grads
+
+
 def _as_names(got, what) -> set:
     if isinstance(got, str) or not isinstance(got, list | tuple | set | frozenset):
         raise CheckFailure(
             f"{what} should be a list of parameter names such as ['W1', 'b1'], "
             f"got {type(got).__name__}"
         )
+    if not all(isinstance(n, str) for n in got):
+        kinds = sorted({type(n).__name__ for n in got if not isinstance(n, str)})
+        raise CheckFailure(
+            f"{what} should hold parameter names (strings such as 'W1'), got items of type "
+            f"{', '.join(kinds)}"
+        )
     names = set(got)
+    if len(names) != len(got):
+        raise CheckFailure(f"{what} names a parameter more than once: list each name once")
     bad = names - set(NAMES)
     if bad:
         raise CheckFailure(f"{what} holds {sorted(bad)}; the names are {list(NAMES)}")
@@ -713,6 +839,16 @@ def check_wrong_gradients(wrong_gradients) -> None:
             lambda p, X, y, reg=0.0: reference_loss_and_grads(p, X, y),
             set(),
         ),
+        (
+            "b1 with a relative error of 1.6e-6, just above the threshold 1e-6",
+            _nudged("b1", 1.6e-6),
+            {"b1"},
+        ),
+        (
+            "W2 with a relative error of 7e-7, just below the threshold 1e-6",
+            _nudged("W2", 7e-7),
+            set(),
+        ),
     ]
     check = Check("wrong_gradients", total=len(cases))
     for description, fn, want in cases:
@@ -726,7 +862,17 @@ def check_wrong_gradients(wrong_gradients) -> None:
                 )
             if got == want:
                 continue
-            if got == set(NAMES) - want:
+            if "just above" in description and not got:
+                why = (
+                    "the threshold is too loose: a relative error of 1.6e-6 is above 1e-6 and "
+                    "must be reported; use relative_error(grads[k], numeric) > 1e-6."
+                )
+            elif "just below" in description and got == {"W2"}:
+                why = (
+                    "the threshold is too strict: a relative error of 7e-7 is below 1e-6 and "
+                    "counts as agreement; use relative_error(grads[k], numeric) > 1e-6."
+                )
+            elif got == set(NAMES) - want:
                 why = "returned the gradients that are right; return the wrong ones."
             elif got == set(NAMES):
                 why = (
@@ -749,6 +895,12 @@ def check_wrong_gradients(wrong_gradients) -> None:
     check.passed()
 
 
+def _describe(got) -> str:
+    if isinstance(got, dict):
+        return f"a dict with the keys {sorted(map(repr, got))}"
+    return f"a {type(got).__name__}"
+
+
 def check_answer_bug_zoo(answer) -> None:
     """Exercise 12: ``answer()`` -> {"a": [...], "b": [...], "c": [...]}, the wrong gradients
     of each broken backward pass in BUG_ZOO."""
@@ -756,7 +908,10 @@ def check_answer_bug_zoo(answer) -> None:
     check = Check("answer_bug_zoo", total=3)
     got = check.call(answer)
     if not isinstance(got, dict) or set(got) != set(_ZOO_ANSWER):
-        raise CheckFailure('return a dict with the keys "a", "b", "c", each a list of names')
+        raise CheckFailure(
+            f'answer_bug_zoo: return a dict with the keys "a", "b", "c", each a list of '
+            f"names, got {_describe(got)}"
+        )
     hints = {
         "a": "the mask sits on delta1, and delta1 feeds both dW1 = X.T @ delta1 and db1; "
         "W2 and b2 come before the mask and are right.",

@@ -41,11 +41,15 @@ NUM_CLASSES = 10
 #: The learning rates of the experiment of exercise 10. Each trains for one epoch (batches
 #: of 100, ``rng = np.random.default_rng(0)``) on the 50,000 training images of
 #: ``helpers.data.stratified_split(y_train, 10_000, seed=0)`` and is compared on the other
-#: 10,000, the validation images: validation losses 1.859, 0.799, 0.397, 0.340, 0.397.
-LEARNING_RATES = (0.001, 0.01, 0.1, 1.0, 2.0)
+#: 10,000, the validation images: validation losses 1.859, 0.799, 0.397, 0.346, 0.330,
+#: 0.340, 0.397. The grid is refined (factors of 2) around its best point, so that the
+#: winner has a worse neighbour on each side; the older grid (0.001, 0.01, 0.1, 1, 2)
+#: skipped 0.25 and 0.5 and picked 1.0, an artefact of the grid.
+LEARNING_RATES = (0.001, 0.01, 0.1, 0.25, 0.5, 1.0, 2.0)
+VALIDATION_LOSSES = (1.859, 0.799, 0.397, 0.346, 0.330, 0.340, 0.397)
 
 #: The one of them with the lowest validation loss (chosen on validation, never on test).
-BEST_LEARNING_RATE = 1.0
+BEST_LEARNING_RATE = 0.5
 
 #: The MNIST part of check_train: one epoch, these settings, at least this test accuracy.
 MNIST_EPOCHS, MNIST_BATCH_SIZE, MNIST_LR, MNIST_MIN_ACCURACY = 1, 100, 0.5, 0.90
@@ -97,25 +101,12 @@ def _random(rng: np.random.Generator, shape, scale: float = 1.0, dtype=np.float6
 
 def _unpack(got, n: int, what: str, names: str):
     """A tuple/list of ``n`` results, else a failure explaining what to return."""
-    if not isinstance(got, tuple | list) or len(got) != n:
-        kind = type(got).__name__
-        raise CheckFailure(f"{what} should return {n} values ({names}), got a {kind}")
-    return got
+    return Check(what).values(got, n, names)
 
 
 def _scalar(got, what: str, n: int | None = None) -> float:
     """A loss returned by the student as a single float."""
-    arr = np.asarray(got)
-    if arr.ndim != 0 and arr.size != 1:
-        extra = ""
-        if n is not None and arr.shape == (n,):
-            extra = " (one loss per example): return their mean over the batch, one number"
-        raise CheckFailure(
-            f"{what} should be a single number, got an array of shape {arr.shape}{extra}"
-        )
-    if not np.issubdtype(arr.dtype, np.floating) and not np.issubdtype(arr.dtype, np.integer):
-        raise CheckFailure(f"{what} should be a number, got {type(got).__name__}")
-    return float(arr.reshape(()))
+    return Check(what).number(got, what, n=n)
 
 
 # --------------------------------------------------------------------------------------
@@ -144,7 +135,18 @@ def check_answer_softmax_p3(answer) -> None:
             ),
             (math.exp(3), "e^3 alone: divide by the sum e^1 + e^2 + e^3."),
             (1 / 3, "1/3 would be the answer for three equal logits."),
+            (
+                1 / float(p[2]),
+                "that is 1/p_3: the denominator e^-2 + e^-1 + 1 after dividing by e^3; p_3 is "
+                "its reciprocal.",
+            ),
+            (
+                math.log(float(p[2])),
+                "that is log p_3, the log-probability; the question asks for p_3 itself.",
+            ),
         ],
+        hint="Divide the numerator and the denominator by e^3, as in the hint: "
+        "p_3 = 1 / (e^-2 + e^-1 + 1).",
     )
 
 
@@ -162,7 +164,15 @@ def check_answer_uniform_loss(answer) -> None:
             (0.1, "0.1 is the probability of the true class; the loss is -log of it."),
             (-want, "the sign: the loss is -log p, a positive number."),
             (5 * want, "that is the sum over the 5 examples; the loss is the mean over the batch."),
+            (10.0, "10 is the number of classes; the loss is -log of the probability 1/10."),
+            (0.0, "0 is the loss of a perfect predictor; a uniform one gives every class 1/10."),
+            (
+                want / 10,
+                "that is log(10) divided by 10: averaged over the 10 classes instead of taking "
+                "the true class's -log p.",
+            ),
         ],
+        hint="Every probability is 1/10; the loss of each example is -log(1/10).",
     )
 
 
@@ -185,7 +195,23 @@ def check_answer_gradient_entry(answer) -> None:
                 "feature 1 (the second pixel) to class 0 (transposed indices).",
             ),
             (float(dW[1, 0]) / 2, "divided by N twice?"),
+            (
+                -1.0,
+                "that is -(1/N) sum_n X[n, 1] Y[n, 0]: forgot P, the probabilities "
+                "(1/3 each); dL/dz = P - Y.",
+            ),
+            (
+                1 / 6,
+                "that is (1/N) sum_n X[n, 1] P[n, 0]: forgot to subtract Y, the one-hot "
+                "labels; dL/dz = P - Y. (It is also dL/dW[0, 0]: check the indices too.)",
+            ),
+            (
+                -2 * float(dW[1, 0]),
+                "the sign and forgot to divide by the batch size N = 2: dL/dz = (P - Y) / N.",
+            ),
         ],
+        hint="With W = 0 every probability is 1/3; the entry is (1/N) sum_n X[n, 1] "
+        "(P[n, 0] - Y[n, 0]), with X[:, 1] = (2, -1).",
     )
 
 
@@ -346,12 +372,18 @@ def check_cross_entropy(cross_entropy) -> None:
             np.array([[1000.0, 999.0, 998.0], [998.0, 1000.0, 999.0]], dtype=np.float32),
             np.array([2, 1]),
         ),
+        (
+            "rows with far-apart maxima (about +1000, 0 and -1000), float64",
+            np.array([[1000.0, 998.0, 999.0], [0.0, 1.0, -1.0], [-1000.0, -999.0, -1001.0]]),
+            np.array([1, 1, 2]),
+        ),
     ]
     hint = (
-        "no max-subtraction, or the log of a probability that underflowed to 0. "
-        "np.exp(1000) overflows to inf; a softmax probability like exp(-2000) underflows to "
-        "0 and np.log(0) = -inf. Compute the log-probabilities directly in the log-sum-exp "
-        "form: log p = (z - m) - log(sum(exp(z - m))) with m the row maximum."
+        "no max-subtraction, a maximum taken over the whole batch instead of each row, or "
+        "the log of a probability that underflowed to 0. np.exp(1000) overflows to inf; a "
+        "softmax probability like exp(-2000) underflows to 0 and np.log(0) = -inf. Compute "
+        "the log-probabilities directly in the log-sum-exp form: log p = (z - m) - "
+        "log(sum(exp(z - m))) with m each row's own maximum, z.max(axis=1, keepdims=True)."
     )
     check = Check(
         "cross_entropy",
@@ -623,7 +655,7 @@ def _reference_train(X, y, *, epochs, batch_size, lr, seed, variant="right"):
     """
     from helpers.data import minibatches
 
-    X = np.asarray(X, dtype=np.float64)
+    # The batches are converted to float64 one at a time (X itself may be MNIST-sized).
     rng = np.random.default_rng(seed)
     W, b = np.zeros((X.shape[1], NUM_CLASSES)), np.zeros(NUM_CLASSES)
     W0, b0 = W, b
@@ -697,12 +729,84 @@ _TRAIN_REPLAY_HINT = (
 
 @functools.lru_cache(maxsize=1)
 def _mnist() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The real MNIST split, scaled to float32 in [0, 1] (loaded once per process)."""
+    """The MNIST training images split as in the exercises (loaded once per process):
+    ``(X_tr, y_tr, X_val, y_val)``, 50,000 to train on and 10,000 validation images, float32
+    in [0, 1] (``helpers.data.stratified_split(y_train, 10_000, seed=0)``). The test images
+    are never used by a check."""
     from helpers import data
 
     X_train, y_train = data.load_mnist("train")
-    X_test, y_test = data.load_mnist("test")
-    return data.scale(X_train), y_train, data.scale(X_test), y_test
+    X_train = data.scale(X_train)
+    train_idx, val_idx = data.stratified_split(y_train, 10_000, seed=0)
+    X_tr, y_tr = X_train[train_idx], y_train[train_idx]
+    X_val, y_val = X_train[val_idx], y_train[val_idx]
+    for a in (X_tr, y_tr, X_val, y_val):
+        a.setflags(write=False)
+    return X_tr, y_tr, X_val, y_val
+
+
+@functools.lru_cache(maxsize=1)
+def _mnist_reference() -> np.ndarray:
+    """W after the MNIST case's epoch, computed here in float64 (once per process)."""
+    X_tr, y_tr, _, _ = _mnist()
+    W, _ = _reference_train(
+        X_tr,
+        y_tr,
+        epochs=MNIST_EPOCHS,
+        batch_size=MNIST_BATCH_SIZE,
+        lr=MNIST_LR,
+        seed=MNIST_SEED,
+    )
+    return W
+
+
+#: The seed of the generator the MNIST case passes to ``train``.
+MNIST_SEED = 0
+#: How far (relative, in the Frobenius norm) the MNIST weights may be from the float64
+#: replay: float32 rounding over 500 steps moves them by about 1e-6; a loop on a subset,
+#: a skipped batch or another batch order by far more.
+MNIST_REL_TOL = 1e-3
+
+
+def _check_mnist_case(check: Check, train) -> str:
+    __tracebackhide__ = True
+    X_tr, y_tr, X_val, y_val = _mnist()
+    got = _unpack(
+        check.call(
+            train,
+            X_tr,
+            y_tr,
+            epochs=MNIST_EPOCHS,
+            batch_size=MNIST_BATCH_SIZE,
+            lr=MNIST_LR,
+            rng=np.random.default_rng(MNIST_SEED),
+            readonly=True,
+        ),
+        2,
+        "train",
+        "W, b",
+    )
+    W = check.array(got[0], shape=(X_tr.shape[1], NUM_CLASSES), dtype=np.float32, what="W")
+    b = check.array(got[1], shape=(NUM_CLASSES,), dtype=np.float32, what="b")
+    check.finite(W, "a diverging update: the mean (not summed) batch gradient?", what="W")
+    want = _mnist_reference()
+    with np.errstate(all="ignore"):
+        rel = float(np.linalg.norm(W.astype(np.float64) - want) / np.linalg.norm(want))
+        acc = float(np.mean((X_val @ W + b).argmax(axis=1) == y_val))
+    if not rel <= MNIST_REL_TOL:
+        raise CheckFailure(
+            f"after one epoch on the 50,000 training images W differs from a replay of the "
+            f"same {len(y_tr) // MNIST_BATCH_SIZE} steps by {100 * rel:.3g}% (validation "
+            f"accuracy {100 * acc:.1f}%). Likely mistake: not every image was used once: a "
+            f"debugging subset left in (X[:10000]), a batch skipped, or batches drawn "
+            f"another way than data.minibatches(X, y, batch_size, rng=rng)."
+        )
+    if not acc >= MNIST_MIN_ACCURACY:
+        raise CheckFailure(
+            f"the validation accuracy is {100 * acc:.1f}%, expected at least "
+            f"{100 * MNIST_MIN_ACCURACY:.0f}%: are all batches used, in every epoch?"
+        )
+    return f" (MNIST validation accuracy after one epoch: {100 * acc:.1f}%)"
 
 
 def check_train(train, mnist: bool = True) -> None:
@@ -710,9 +814,12 @@ def check_train(train, mnist: bool = True) -> None:
 
     Mini-batch gradient descent on the mean cross-entropy from W = 0 (D, 10), b = 0 (10,)
     in the dtype of X, one step per batch of ``helpers.data.minibatches(X, y, batch_size,
-    rng=rng)``. The first cases compare the weights with a reference trajectory on tiny data;
-    the last trains on the real MNIST split (``mnist=False`` skips it) and needs at least
-    90% test accuracy after one epoch.
+    rng=rng)``. The first cases compare the weights with a reference trajectory on tiny data,
+    each with its own generator (so a function that ignores ``rng`` is caught); the last
+    trains on the 50,000 training images of the exercises' split (``mnist=False`` skips it),
+    compares the weights with a float64 replay of the same steps (so a loop on a subset is
+    caught) and needs at least 90% accuracy on the 10,000 validation images. The test set
+    is never used.
     """
     __tracebackhide__ = True
     rng = np.random.default_rng(8)
@@ -722,32 +829,43 @@ def check_train(train, mnist: bool = True) -> None:
             _random(rng, (12, 5)),
             rng.integers(0, 10, 12),
             dict(epochs=1, batch_size=12, lr=0.5),
+            1,
         ),
         (
             "3 epochs, batches of 5 from 23 examples (the last batch has 3), float64",
             _random(rng, (23, 6)),
             rng.integers(0, 10, 23),
             dict(epochs=3, batch_size=5, lr=0.3),
+            2,
         ),
         (
             "2 epochs, batches of a single example, float64",
             _random(rng, (7, 4)),
             rng.integers(0, 10, 7),
             dict(epochs=2, batch_size=1, lr=0.2),
+            3,
         ),
         (
             "2 epochs, batches of 8 from 40 examples, float32 (W and b stay float32)",
             _random(rng, (40, 8), 1.0, np.float32),
             rng.integers(0, 10, 40),
             dict(epochs=2, batch_size=8, lr=0.1),
+            4,
+        ),
+        (
+            "1 epoch, batches of 4 from 20 examples, another generator, float64",
+            _random(rng, (20, 3)),
+            rng.integers(0, 10, 20),
+            dict(epochs=1, batch_size=4, lr=0.4),
+            5,
         ),
     ]
     total = len(cases) + (1 if mnist else 0)
     check = Check("train", total=total)
-    for description, X, y, settings in cases:
-        with check.case(description):
+    for description, X, y, settings, seed in cases:
+        with check.case(f"{description}, rng = np.random.default_rng({seed})"):
             got = _unpack(
-                check.call(train, X, y, rng=np.random.default_rng(0), **settings),
+                check.call(train, X, y, rng=np.random.default_rng(seed), **settings),
                 2,
                 "train",
                 "W, b",
@@ -764,14 +882,19 @@ def check_train(train, mnist: bool = True) -> None:
             check.finite(
                 W, "a diverging or unstable update (a softmax without max-subtraction?)", what="W"
             )
-            want_W, want_b = _reference_train(X, y, seed=0, **settings)
+            want_W, want_b = _reference_train(X, y, seed=seed, **settings)
 
-            def mistakes(X=X, y=y, settings=settings, want_W=want_W):
+            def mistakes(X=X, y=y, settings=settings, want_W=want_W, seed=seed):
                 out = []
                 for variant, why in _TRAIN_MISTAKES.items():
-                    cand_W, _ = _reference_train(X, y, seed=0, variant=variant, **settings)
+                    cand_W, _ = _reference_train(X, y, seed=seed, variant=variant, **settings)
                     if not np.allclose(cand_W, want_W, rtol=1e-6, atol=1e-9):
                         out.append((cand_W, why))
+                for other in (0, 1, 2, 3, 4, 5):
+                    if other != seed:
+                        cand_W, _ = _reference_train(X, y, seed=other, **settings)
+                        if not np.allclose(cand_W, want_W, rtol=1e-6, atol=1e-9):
+                            out.append((cand_W, _TRAIN_RNG_IGNORED))
                 return out
 
             try:
@@ -803,37 +926,19 @@ def check_train(train, mnist: bool = True) -> None:
     extra = ""
     if mnist:
         with check.case(
-            f"MNIST, {MNIST_EPOCHS} epoch of batches of {MNIST_BATCH_SIZE}, "
-            f"lr {MNIST_LR}: at least {MNIST_MIN_ACCURACY:.0%} test accuracy"
+            f"MNIST, {MNIST_EPOCHS} epoch of batches of {MNIST_BATCH_SIZE} on the 50,000 "
+            f"training images, lr {MNIST_LR}: the same steps as a replay, and at least "
+            f"{MNIST_MIN_ACCURACY:.0%} validation accuracy"
         ):
-            X_train, y_train, X_test, y_test = _mnist()
-            got = _unpack(
-                check.call(
-                    train,
-                    X_train,
-                    y_train,
-                    epochs=MNIST_EPOCHS,
-                    batch_size=MNIST_BATCH_SIZE,
-                    lr=MNIST_LR,
-                    rng=np.random.default_rng(0),
-                    copy=False,
-                ),
-                2,
-                "train",
-                "W, b",
-            )
-            W = check.array(
-                got[0], shape=(X_train.shape[1], NUM_CLASSES), dtype=np.float32, what="W"
-            )
-            b = check.array(got[1], shape=(NUM_CLASSES,), dtype=np.float32, what="b")
-            acc = float(np.mean((X_test @ W + b).argmax(axis=1) == y_test))
-            if not acc >= MNIST_MIN_ACCURACY:
-                raise CheckFailure(
-                    f"the test accuracy is {100 * acc:.1f}%, expected at least "
-                    f"{100 * MNIST_MIN_ACCURACY:.0f}%: are all batches used, in every epoch?"
-                )
-            extra = f" (MNIST test accuracy after one epoch: {100 * acc:.1f}%)"
+            extra = _check_mnist_case(check, train)
     check.passed(extra)
+
+
+_TRAIN_RNG_IGNORED = (
+    "the batches came from another generator than the `rng` passed in (a fixed "
+    "np.random.default_rng(0), or np.random.*): shuffle with minibatches(X, y, batch_size, "
+    "rng=rng), the generator the caller gave."
+)
 
 
 def check_softmax_with_temperature(softmax_with_temperature) -> None:
@@ -904,10 +1009,16 @@ def check_answer_best_learning_rate(answer) -> None:
         decimals=3,
         mistakes=[
             (
+                1.0,
+                "1.0 is not the lowest of the seven: look at the validation losses again. "
+                "(It is the best of the coarser grid 0.001, 0.01, 0.1, 1, 2, which skips "
+                "0.25 and 0.5: a grid can only find its own best point.)",
+            ),
+            (
                 2.0,
                 "the largest is not the best: with lr = 2 the steps already overshoot, and "
-                "the validation loss after one epoch is higher than with lr = 1 (the "
-                "accuracies of the two are almost tied; the question asks for the loss).",
+                "the validation loss after one epoch is clearly higher (the question asks "
+                "for the loss, not the accuracy).",
             ),
             (
                 10.0,
@@ -920,8 +1031,29 @@ def check_answer_best_learning_rate(answer) -> None:
                 "nowhere near the minimum.",
             ),
             (0.01, "steps still too small for one epoch; look at the validation losses again."),
-            (0.1, "close, but look at the validation losses again: one of them is lower."),
+            (0.1, "steps still a little small; look at the validation losses again."),
+            (
+                0.25,
+                "close, but look at the validation losses again: one of its neighbours is lower.",
+            ),
+            (
+                0.330,
+                "that is the lowest validation loss itself; the question asks for the "
+                "learning rate that gives it.",
+            ),
+            (
+                4.0,
+                "4 is the index of the best rate in the list (counting from 0); give the "
+                "learning rate itself.",
+            ),
+            (
+                5.0,
+                "5 is the position of the best rate in the list (counting from 1); give the "
+                "learning rate itself.",
+            ),
         ],
+        hint="Read the printed validation losses, find the smallest, and give the learning "
+        "rate of that line (a number such as 0.01).",
     )
 
 
@@ -939,7 +1071,24 @@ def check_answer_confidence_limit(answer) -> None:
                 "all logits towards 0.",
             ),
             (0.0, "the largest of 10 probabilities that sum to 1 is at least 1/10."),
+            (
+                10.0,
+                "10 is the number of classes; the confidence is a probability, the largest "
+                "of 10 that become equal.",
+            ),
+            (
+                math.log(10),
+                "log 10 is the loss of the uniform predictor; the question asks for its "
+                "confidence, the largest probability.",
+            ),
+            (
+                0.9,
+                "0.9 is the probability of the other classes together; the confidence is the "
+                "largest single probability.",
+            ),
         ],
+        hint="As T grows, z / T tends to 0 for every class: what is the softmax of 10 equal "
+        "scores, and what is its largest entry?",
     )
 
 

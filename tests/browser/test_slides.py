@@ -1,5 +1,6 @@
 """The slide decks (build/slides) in a real browser: each reaches reveal.js's ready state with
-everything loaded from the deck's own folder, and its math is typeset by MathJax 3."""
+everything loaded from the deck's own folder, its math is typeset by MathJax 3, and no line of
+code or output runs off a slide's right edge."""
 
 import json
 from pathlib import Path
@@ -48,6 +49,26 @@ def test_deck(deck, slides_dir, static_server, page, request_log, artifacts):
         page.wait_for_timeout(300)
 
     page.screenshot(path=artifacts / f"slides-{deck.replace('/', '_')}.png")
+    # Visit every slide and measure each <pre> (code and printed output): a line wider than
+    # the block would be cut off at the slide's edge (or hidden behind a scroll bar).
+    clipped = page.evaluate("""() => {
+        const found = [];
+        for (const s of Reveal.getSlides()) {
+            const i = Reveal.getIndices(s);
+            Reveal.slide(i.h, i.v);
+            for (const pre of s.querySelectorAll('pre')) {
+                if (pre.scrollWidth > pre.clientWidth + 1) {
+                    const longest = pre.textContent.split('\\n')
+                        .reduce((a, b) => (a.length >= b.length ? a : b), '');
+                    found.push(`slide ${i.h}.${i.v || 0}: ${pre.scrollWidth} > `
+                        + `${pre.clientWidth} px: ${longest.slice(0, 60)}`);
+                }
+            }
+        }
+        return found;
+    }""")
+    assert not clipped, f"{deck}: lines clipped at the right edge: {clipped[:5]}"
+
     log.wait_idle()
     assert not log.problems, f"{deck}: " + "; ".join(log.problems)
 
