@@ -215,7 +215,8 @@ class LossMonitor:
     last ``window`` losses with the first window's, and with ``ln C``:
 
     - rising: the latest mean is above ``rise`` times the first and above ``ln C``;
-    - far above chance: the latest mean is above ``far * ln C`` (worse than guessing).
+    - far above chance: the latest mean is above ``far * ln C`` (worse than guessing);
+      ``far=None`` turns this test off (with an L2 penalty the loss may rightly sit there).
 
     Either issues one :class:`SanityWarning` saying so (the learning rate is probably too
     high) and returns its message; later calls stay silent. ``lr`` is only quoted.
@@ -250,7 +251,7 @@ class LossMonitor:
                 f"steps, up from {self.first:.3f} over the first {self.window}; the learning "
                 f"rate{lr} is probably too high (try a tenth of it)"
             )
-        elif latest > self.far * self.chance:
+        elif self.far is not None and latest > self.far * self.chance:
             message = (
                 f"the training loss stays at {latest:.3f} (mean of the last {self.window} "
                 f"steps), far above ln {self.num_classes} = {self.chance:.3f}, the loss of "
@@ -279,8 +280,9 @@ class TrainingWatch:
     warns once when the loss rises or stays far above ``ln C``.
     """
 
-    def __init__(self, num_classes: int = 10, lr: float | None = None, window: int = 20):
-        self.monitor = LossMonitor(max(int(num_classes), 2), window=window, lr=lr)
+    def __init__(self, num_classes: int = 10, lr: float | None = None, window: int = 20,
+                 far: float | None = 2.0):
+        self.monitor = LossMonitor(max(int(num_classes), 2), window=window, lr=lr, far=far)
 
     def __call__(self, step: int, loss: float, grads: Mapping | None = None) -> None:
         if grads is not None:
@@ -306,4 +308,6 @@ def check_fit(
     check_scaled(X_train, "X_train", maximum=RAW_PIXELS)
     if X_val is not None:
         check_scaled(X_val, "X_val", maximum=RAW_PIXELS)
-    return TrainingWatch(num_classes, lr)
+    # With an L2 penalty the training loss includes reg/2 |W|^2, which may rightly dominate:
+    # only a rising loss is then a sign of trouble.
+    return TrainingWatch(num_classes, lr, far=None if reg > 0 else 2.0)

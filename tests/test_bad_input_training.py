@@ -126,3 +126,22 @@ def test_update_rules_refuse_a_string_learning_rate_and_read_only_weights():
     assert str(excinfo.value).startswith("parameter 'w' is read-only")
     optim.sgd(w, np.ones(3), {"learning_rate": np.float32(0.5)})
     np.testing.assert_allclose(w, -0.5)
+
+
+def test_a_large_l2_penalty_is_not_taken_for_a_too_high_learning_rate():
+    """With reg > 0 the loss includes reg/2 |W|^2: staying above 2 ln C is then no alarm."""
+    import warnings as _w
+
+    from helpers.sanity import check_fit
+
+    rng = np.random.default_rng(0)
+    X = rng.random((64, 5))
+    watch = check_fit(X, epochs=1, batch_size=8, lr=0.1, reg=0.1, rng=rng)
+    with _w.catch_warnings():
+        _w.simplefilter("error")
+        for step in range(60):
+            watch(step, 5.5, {"W1": np.zeros(3)})
+    plain = check_fit(X, epochs=1, batch_size=8, lr=0.1, reg=0.0, rng=rng)
+    with pytest.warns(Warning, match="far above ln 10"):
+        for step in range(60):
+            plain(step, 5.5, {"W1": np.zeros(3)})
