@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from helpers.data import check_labels
-from helpers.functions import as_array, check_finite, describe_dtype, sigmoid
+from helpers.functions import NonFiniteError, as_array, check_finite, describe_dtype, sigmoid
 
 _DIVERGED = "lower the learning rate"  # the hint of a NaN/inf error inside a layer
 
@@ -94,12 +94,15 @@ def linear_forward(x, W, b) -> tuple[np.ndarray, tuple]:
     return out, (x, W)
 
 
-def linear_backward(dout, cache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def linear_backward(
+    dout, cache, *, dW=None, db=None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients of the affine layer.
 
     dout: (N, M) upstream gradient dL/dout; cache: ``(x, W)`` from :func:`linear_forward`.
     Returns ``dx = dout @ W.T`` (N, D), ``dW = x.T @ dout`` (D, M) and
-    ``db = dout.sum(axis=0)`` (M,).
+    ``db = dout.sum(axis=0)`` (M,). ``dW``, ``db``: optional arrays of those shapes to write
+    the parameter gradients into (returned), instead of new ones.
     """
     if not (
         isinstance(cache, tuple)
@@ -119,8 +122,11 @@ def linear_backward(dout, cache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             f"got {dout.shape}"
         )
     dx = dout @ W.T
-    dW = x.T @ dout
-    db = dout.sum(axis=0)
+    dW = np.matmul(x.T, dout, out=dW)
+    if db is None or db.dtype == dout.dtype:
+        db = dout.sum(axis=0, out=db)
+    else:  # a sum with out= would add in out's dtype
+        db[...] = dout.sum(axis=0)
     return dx, dW, db
 
 
@@ -154,7 +160,8 @@ def relu_backward(dout, cache) -> np.ndarray:
     return dout * mask
 
 
-def softmax_cross_entropy(logits, labels, check: bool = True) -> tuple[float, np.ndarray]:
+def softmax_cross_entropy(logits, labels, check: bool = True, smoothing: float = 0.0
+                          ) -> tuple[float, np.ndarray]:
     """Softmax followed by the mean cross-entropy, with its gradient, in one stable pass.
 
     logits: (N, C) float scores; labels: (N,) int in ``0..C-1``.
@@ -168,7 +175,14 @@ def softmax_cross_entropy(logits, labels, check: bool = True) -> tuple[float, np
     ``check=False`` skips the input checks (shapes, label range, NaN/inf) for callers that
     have validated their data once already, such as the training loop; NaN or inf logits then
     give a NaN loss instead of an error.
+
+    ``smoothing``: label smoothing eps in [0, 1). The target becomes
+    ``(1 - eps) * onehot(labels) + eps / C``, the loss its cross-entropy with the softmax,
+    ``(1 - eps) * CE + eps * mean_k(-log softmax_k)``, and ``dlogits = (softmax - target) / N``.
+    0 (the default) is the plain cross-entropy above.
     """
+    if smoothing and not 0.0 < smoothing < 1.0:
+        raise ValueError(f"smoothing must lie in [0, 1), got {smoothing!r}")
     if check:
         logits = _float_array(logits, "logits", 2)
         if logits.shape[0] == 0:
@@ -179,13 +193,19 @@ def softmax_cross_entropy(logits, labels, check: bool = True) -> tuple[float, np
     rows = np.arange(n)
     shifted = logits - logits.max(axis=1, keepdims=True)
     picked = shifted[rows, labels]  # a copy: taken before exp overwrites `shifted`
+    if smoothing:  # the target's eps / C on every class: the mean of the shifted row
+        picked = (1.0 - smoothing) * picked + smoothing * shifted.mean(axis=1)
     with np.errstate(under="ignore"):  # exp of a very negative score is 0: harmless
         np.exp(shifted, out=shifted)
         sums = shifted.sum(axis=1, keepdims=True)
         loss = float(np.mean(np.log(sums[:, 0]) - picked))
         dlogits = shifted
         dlogits /= sums
-        dlogits[rows, labels] -= 1
+        if smoothing:
+            dlogits -= smoothing / dlogits.shape[1]
+            dlogits[rows, labels] -= 1.0 - smoothing
+        else:
+            dlogits[rows, labels] -= 1
         dlogits /= n
     return loss, dlogits
 
@@ -196,24 +216,50 @@ def sigmoid_forward(x) -> tuple[np.ndarray, np.ndarray]:
     x: float array of any shape. Returns ``out`` (same shape and dtype) and the cache, ``out``
     itself: the derivative ``sigma'(x) = out * (1 - out)`` needs nothing else. Computed by
     :func:`helpers.functions.sigmoid`, which only exponentiates ``-|x|`` (no overflow at
-    ``x = -1000``).
+    ``x = -1000``). NaN or inf in x raise NonFiniteError (a ValueError) counting them.
     """
     x = _float_array(x, "x")
-    out = sigmoid(x)
+    try:
+        out = sigmoid(x)  # checks that x is finite, in the one pass it costs anyway
+    except NonFiniteError:
+        check_finite(x, "x", _DIVERGED)  # the same error, naming x, with the layer's hint
+        raise
     return out, out
 
 
 def sigmoid_backward(dout, cache) -> np.ndarray:
     """Gradient of the sigmoid: ``dx = dout * out * (1 - out)``.
 
-    dout: float, the shape of the forward output; cache: ``out`` from :func:`sigmoid_forward`.
-    Returns dx, same shape and dtype as dout.
+    dout: float, the shape of the forward output; cache: ``out`` from :func:`sigmoid_forward`
+    (values in [0, 1]). Returns dx, same shape and dtype as dout. NaN or inf in dout raise
+    NonFiniteError (a ValueError) counting them; a cache that cannot be a sigmoid's output
+    (not a float array, NaN, or values outside [0, 1], such as the input x) a clear error.
     """
+    if not (isinstance(cache, np.ndarray) and cache.dtype.kind == "f"):
+        raise TypeError(
+            "cache must be the output out (a float array) that sigmoid_forward returned; got "
+            f"{_describe_cache(cache)}"
+        )
     dout = _float_array(dout, "dout")
     out = cache
     if dout.shape != out.shape:
         raise ValueError(f"dout must have the forward output's shape {out.shape}, got {dout.shape}")
-    return dout * (out * (1 - out))
+    slope = out * (1 - out)  # >= 0 exactly where out is in [0, 1]; NaN where out is NaN
+    if slope.size and not slope.min() >= 0:  # one pass; a NaN minimum fails it too
+        n_nan = int(np.isnan(out).sum())
+        n_out = int(((out < 0) | (out > 1)).sum())
+        raise ValueError(
+            "cache must be the output out of sigmoid_forward, with values in [0, 1]; found "
+            f"{n_out} outside [0, 1] and {n_nan} NaN"
+            + (" (the input x itself? pass the out that sigmoid_forward returned)" if n_out else "")
+        )
+    with np.errstate(invalid="ignore"):  # inf * 0 in a bad dout: reported just below
+        dx = dout * slope
+    # slope is finite here, so dx is finite exactly when dout is: one pass over the result
+    # instead of one over dout before it, and the counting error only on failure
+    if not np.isfinite(dx).all():
+        check_finite(dout, "dout", _DIVERGED)
+    return dx
 
 
 # --------------------------------------------------------------------------------------
@@ -304,9 +350,9 @@ class Linear(Layer):
     def backward(self, dout) -> np.ndarray:
         """dout: (N, n_out). Fills ``grads["W"]`` (n_in, n_out), ``grads["b"]`` (n_out,);
         returns dx (N, n_in)."""
-        dx, dW, db = linear_backward(dout, self._need_cache())
-        self.grads["W"][...] = dW
-        self.grads["b"][...] = db
+        # the gradients go straight into grads (no temporary of W's size per step)
+        dx, _, _ = linear_backward(dout, self._need_cache(), dW=self.grads["W"],
+                                   db=self.grads["b"])
         return dx
 
     def __repr__(self) -> str:

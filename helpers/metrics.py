@@ -14,10 +14,24 @@ from helpers.functions import _as_float, _as_labels
 __all__ = ["accuracy", "confusion_matrix", "precision_recall_f1", "classification_report"]
 
 
+def _two_d_hint(name: str, shape: tuple) -> str:
+    """What to do with a 2-D array where predicted labels ``(N,)`` were expected: a column
+    (or row) of labels needs ``.ravel()``; scores or one-hot rows ``(N, C)`` need the argmax
+    of each row, ``.argmax(axis=1)`` (which on an (N, 1) column would give all zeros)."""
+    ravel = f"for a column (N, 1) of predicted labels use {name}.ravel()"
+    argmax = f"for scores or one-hot rows (N, C) use {name}.argmax(axis=1)"
+    return f"{ravel}; {argmax}" if 1 in shape else f"{argmax}; {ravel}"
+
+
 def _predictions(scores_or_preds, name: str = "scores_or_preds") -> tuple[np.ndarray, int | None]:
     """Predicted classes ``(N,)`` and, for scores, the number of classes ``C``."""
     arr = np.asarray(scores_or_preds)
     if arr.ndim == 2:
+        if arr.shape[1] == 1:  # one score column is no classifier: labels in a column
+            raise ValueError(
+                f"{name} must be scores (N, C) with one column per class or predicted labels "
+                f"(N,), got shape {arr.shape}: {_two_d_hint(name, arr.shape)}"
+            )
         scores = _as_float(arr, name)
         if scores.shape[1] == 0:
             raise ValueError(f"{name} must have at least one class column, got {scores.shape}")
@@ -70,8 +84,8 @@ def confusion_matrix(labels, predictions, num_classes: int = 10) -> np.ndarray:
     preds = np.asarray(predictions)
     if preds.ndim == 2:
         raise ValueError(
-            f"predictions must have shape (N,), got {preds.shape} "
-            "(scores? use scores.argmax(axis=1))"
+            f"predictions must have shape (N,), got {preds.shape}: "
+            f"{_two_d_hint('predictions', preds.shape)}"
         )
     preds = _as_labels(preds, len(labels), num_classes, name="predictions", of="labels")
     flat = labels * num_classes + preds

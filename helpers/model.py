@@ -12,9 +12,10 @@ Backward, with delta2 = dL/ds = (softmax(s) - onehot(y)) / N:
 The L2 penalty applies to the weights only, never to the biases. No gradient is computed for
 the input X (nothing upstream needs it).
 
-Written for speed on mini-batches: float32 by default, the hidden activations computed in
-place in buffers allocated once per batch size and reused, every product a plain row-major
-GEMM that BLAS takes without copying (``X.T`` is a free transposed view).
+Written for speed on mini-batches: float32 by default, the hidden activations, delta1 and
+the ReLU mask computed in place in buffers allocated once per batch size and reused, every
+product a plain row-major GEMM that BLAS takes without copying (``X.T`` is a free transposed
+view).
 """
 
 from __future__ import annotations
@@ -29,6 +30,32 @@ from helpers.layers import softmax_cross_entropy
 INITS = ("he", "tutorial")
 
 
+def _check_X(X, D: int, dtype) -> np.ndarray:
+    """``X`` (N, D) float, finite and not empty, as a C-contiguous array of ``dtype``."""
+    X = np.asarray(X)
+    if not np.issubdtype(X.dtype, np.floating):
+        raise TypeError(
+            f"X must hold float pixels, got {X.dtype} "
+            "(scale uint8 images first, e.g. helpers.data.scale(images))"
+        )
+    if X.ndim != 2 or X.shape[1] != D:
+        raise ValueError(f"X must have shape (N, {D}), got {X.shape}")
+    if len(X) == 0:
+        raise ValueError("X is empty: need at least one example")
+    if not np.isfinite(X).all():
+        raise ValueError("X contains NaN or inf")
+    return np.ascontiguousarray(X, dtype=dtype)
+
+
+def _check_loss(loss: float) -> None:
+    """A non-finite loss means the scores overflowed: say so, with what to try."""
+    if not math.isfinite(loss):
+        raise FloatingPointError(
+            f"the loss is {loss}: the scores overflowed (weights too large? diverged "
+            "training? lower the learning rate)"
+        )
+
+
 class TwoLayerNet:
     """A D-H-C network with one hidden ReLU layer and softmax cross-entropy loss.
 
@@ -37,11 +64,18 @@ class TwoLayerNet:
 
     - ``"he"``: ``W ~ N(0, 2 / fan_in)``, He et al.'s scale that keeps the variance of ReLU
       activations about constant from layer to layer;
-    - ``"tutorial"``: ``W ~ 0.1 * N(0, 1)``, the source tutorials' fixed scale.
+    - ``"tutorial"``: ``W ~ N(0, 0.1^2)`` (``0.1 * standard_normal``), one fixed standard
+      deviation of 0.1 for every layer whatever its fan-in: the weight scale of tutorials
+      T1/T5 (``W0, W1 = 0.1 * randn``, see SEEDS.md). Their unscaled bias init
+      (``b0 = randn``) is not copied: the biases start at 0 here too.
 
     ``rng``: a ``np.random.Generator`` (or an int seed); it must be given, so that every
     network is reproducible. The weights are drawn in float64 and then cast, so float32 and
     float64 networks built from the same seed start from the same point.
+
+    ``label_smoothing``: eps in [0, 1) for the training loss (:meth:`loss`): the targets
+    become ``(1 - eps) * onehot + eps / C`` (see ``softmax_cross_entropy``); 0, the default,
+    is the plain cross-entropy. Scores and evaluation do not depend on it.
     """
 
     def __init__(
@@ -52,6 +86,7 @@ class TwoLayerNet:
         init: str = "he",
         dtype=np.float32,
         rng: np.random.Generator | int | None = None,
+        label_smoothing: float = 0.0,
     ):
         if rng is None:
             raise ValueError("pass rng=np.random.default_rng(seed) so the weights are reproducible")
@@ -65,8 +100,11 @@ class TwoLayerNet:
         dtype = np.dtype(dtype)
         if dtype not in (np.float32, np.float64):
             raise TypeError(f"dtype must be float32 or float64, got {dtype}")
+        if not 0.0 <= label_smoothing < 1.0:
+            raise ValueError(f"label_smoothing must lie in [0, 1), got {label_smoothing!r}")
         rng = np.random.default_rng(rng)
         self.D, self.H, self.C, self.init, self.dtype = int(D), int(H), int(C), init, dtype
+        self.label_smoothing = float(label_smoothing)
 
         def weights(fan_in: int, fan_out: int) -> np.ndarray:
             scale = np.sqrt(2.0 / fan_in) if init == "he" else 0.1
@@ -89,27 +127,17 @@ class TwoLayerNet:
     # ----------------------------------------------------------------------------------
     def _check_X(self, X) -> np.ndarray:
         """``X`` (N, D) float as a C-contiguous array of the model's dtype, else an error."""
-        X = np.asarray(X)
-        if not np.issubdtype(X.dtype, np.floating):
-            raise TypeError(
-                f"X must hold float pixels, got {X.dtype} "
-                "(scale uint8 images first, e.g. helpers.data.scale(images))"
-            )
-        if X.ndim != 2 or X.shape[1] != self.D:
-            raise ValueError(f"X must have shape (N, {self.D}), got {X.shape}")
-        if len(X) == 0:
-            raise ValueError("X is empty: need at least one example")
-        if not np.isfinite(X).all():
-            raise ValueError("X contains NaN or inf")
-        return np.ascontiguousarray(X, dtype=self.dtype)
+        return _check_X(X, self.D, self.dtype)
 
-    def _work(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """Two (n, H) scratch arrays for a batch of n, allocated once and reused."""
+    def _work(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Scratch arrays for a batch of n, allocated once and reused: the activations and
+        delta1 (n, H) of the model's dtype, and the ReLU mask (n, H) bool."""
         buf = self._buffers.get(n)
         if buf is None:
             if len(self._buffers) >= 4:  # a training run uses one or two batch sizes
                 self._buffers.clear()
-            buf = (np.empty((n, self.H), self.dtype), np.empty((n, self.H), self.dtype))
+            buf = (np.empty((n, self.H), self.dtype), np.empty((n, self.H), self.dtype),
+                   np.empty((n, self.H), np.bool_))
             self._buffers[n] = buf
         return buf
 
@@ -158,11 +186,7 @@ class TwoLayerNet:
                     raise ValueError(f"grads[{k!r}] must be a {v.dtype} array of shape {v.shape}")
         with np.errstate(over="ignore", invalid="ignore"):  # checked just below
             loss = self._loss(X, y, reg, grads)
-        if not math.isfinite(loss):
-            raise FloatingPointError(
-                f"the loss is {loss}: the scores overflowed (weights too large? diverged "
-                "training? lower the learning rate)"
-            )
+        _check_loss(loss)
         return loss, grads
 
     def _loss(self, X: np.ndarray, y: np.ndarray, reg: float, grads: dict) -> float:
@@ -172,7 +196,7 @@ class TwoLayerNet:
         """
         p = self.params
         W1, b1, W2, b2 = p["W1"], p["b1"], p["W2"], p["b2"]
-        a, delta1 = self._work(len(X))
+        a, delta1, mask = self._work(len(X))
 
         # forward: a = relu(X W1 + b1), computed in place in one buffer
         np.matmul(X, W1, out=a)
@@ -180,13 +204,16 @@ class TwoLayerNet:
         np.maximum(a, 0, out=a)
         s = a @ W2  # (N, C), small
         s += b2
-        loss, delta2 = softmax_cross_entropy(s, y, check=False)  # delta2 = (P - Y) / N
+        smoothing = getattr(self, "label_smoothing", 0.0)
+        loss, delta2 = softmax_cross_entropy(s, y, check=False, smoothing=smoothing)
+        # delta2 = (P - Y) / N (Y smoothed with label_smoothing)
 
         # backward
         np.matmul(a.T, delta2, out=grads["W2"])
         delta2.sum(axis=0, out=grads["b2"])
         np.matmul(delta2, W2.T, out=delta1)
-        np.multiply(delta1, a > 0, out=delta1)  # a > 0 exactly where z1 > 0
+        np.greater(a, 0, out=mask)  # a > 0 exactly where z1 > 0
+        np.multiply(delta1, mask, out=delta1)
         np.matmul(X.T, delta1, out=grads["W1"])
         delta1.sum(axis=0, out=grads["b1"])
 
@@ -295,19 +322,7 @@ class Sequential:
 
     def _check_X(self, X) -> np.ndarray:
         """``X`` (N, D) float as a C-contiguous array of the model's dtype, else an error."""
-        X = np.asarray(X)
-        if not np.issubdtype(X.dtype, np.floating):
-            raise TypeError(
-                f"X must hold float pixels, got {X.dtype} "
-                "(scale uint8 images first, e.g. helpers.data.scale(images))"
-            )
-        if X.ndim != 2 or X.shape[1] != self.D:
-            raise ValueError(f"X must have shape (N, {self.D}), got {X.shape}")
-        if len(X) == 0:
-            raise ValueError("X is empty: need at least one example")
-        if not np.isfinite(X).all():
-            raise ValueError("X contains NaN or inf")
-        return np.ascontiguousarray(X, dtype=self.dtype)
+        return _check_X(X, self.D, self.dtype)
 
     def zero_grads(self) -> dict[str, np.ndarray]:
         """A fresh dict of arrays shaped like ``params`` (to pass as ``grads=``)."""
@@ -379,16 +394,13 @@ class Sequential:
             grads = {k: np.empty_like(v) for k, v in self.params.items()}
         with np.errstate(over="ignore", invalid="ignore"):
             loss = self._loss(X, y, reg, grads)
-        if not math.isfinite(loss):
-            raise FloatingPointError(
-                f"the loss is {loss}: the scores overflowed (weights too large? diverged "
-                "training? lower the learning rate)"
-            )
+        _check_loss(loss)
         return loss, grads
 
     def _loss(self, X: np.ndarray, y: np.ndarray, reg: float, grads: dict) -> float:
         """Forward and backward pass on checked X and y; fills ``self.grads`` and ``grads``."""
         loss = self.loss_layer.forward(self._forward(X), y)
+        _check_loss(loss)  # before the backward pass, which would only meet its NaNs
         self.backward(self.loss_layer.backward())
         if reg:
             weights = [self.params[k] for k in self.weight_keys]

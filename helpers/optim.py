@@ -62,7 +62,7 @@ def momentum(w, dw, config=None):
 
     w: float array, changed in place; dw: same shape.
     config: ``learning_rate`` (default 1e-2), ``momentum`` mu in [0, 1) (default 0.9),
-    ``velocity``. Returns ``(w, config)``.
+    state ``velocity`` and ``scratch`` (w's shape). Returns ``(w, config)``.
     """
     config = _check(w, dw, config)
     mu = config.setdefault("momentum", 0.9)
@@ -74,7 +74,16 @@ def momentum(w, dw, config=None):
     elif v.shape != w.shape:
         raise ValueError(f"config['velocity'] has shape {v.shape}, w has {w.shape}")
     v *= mu
-    v -= config["learning_rate"] * dw
+    lr = config["learning_rate"]
+    if isinstance(dw, np.ndarray) and dw.dtype == w.dtype and type(lr) in (float, int):
+        # lr * dw into a scratch array kept in the config (no temporary of w's size per
+        # step); the same products as ``v -= lr * dw``, bit for bit (a NumPy scalar lr
+        # may compute in float64: it keeps the expression below)
+        tmp = _buffer(config, "scratch", w)
+        np.multiply(dw, lr, out=tmp)
+        v -= tmp
+    else:
+        v -= lr * dw
     w += v
     return w, config
 

@@ -161,6 +161,7 @@ def fit(
     schedule: str | Callable[[float], float] = "constant",
     warmup: int = 0,
     callbacks: Sequence[Callable] = (),
+    augment: Callable | None = None,
     eval_every: int | None = None,
     train_eval_size: int = 5000,
     eval_batch_size: int = 4096,
@@ -195,6 +196,12 @@ def fit(
     - ``callbacks``: functions called as ``cb(model, history)`` after every evaluation
       (their time is not counted as training time); one that returns True stops training
       there (early stopping). ``history.stopped`` tells whether that happened.
+    - ``augment``: a function ``augment(Xb, rng) -> Xb_new`` applied to every training
+      mini-batch before its loss (data augmentation, e.g.
+      ``lambda Xb, rng: random_shift(Xb, 2, rng=rng)`` from :mod:`helpers.augment`): each
+      epoch sees a fresh random version of every image, drawn from ``rng``. It must return
+      an array of the batch's shape; the batch it gets is a copy, so it may work in place.
+      Evaluations (``train_acc``, validation) see the original images.
 
     Training data are converted once to the model's dtype. Shows a progress bar (off when
     ``COURSE_PROGRESS=0``). Raises FloatingPointError when training diverges (weights or loss
@@ -223,6 +230,8 @@ def fit(
     for cb in callbacks:
         if not callable(cb):
             raise TypeError(f"callbacks must be functions cb(model, history), got {cb!r}")
+    if augment is not None and not callable(augment):
+        raise TypeError(f"augment must be a function augment(Xb, rng) -> Xb, got {augment!r}")
     if (X_val is None) != (y_val is None):
         raise ValueError("give both X_val and y_val, or neither")
     lr_at = _schedule(schedule, lr)
@@ -243,6 +252,10 @@ def fit(
 
     sub = np.sort(rng.choice(n, size=min(train_eval_size, n), replace=False))
     X_sub, y_sub = X[sub], y[sub]
+    # each batch is gathered into these buffers (no new array per step; mode="clip":
+    # np.take buffers its output in the default mode, and the indices are in range)
+    X_buf = np.empty((min(batch_size, n), *X.shape[1:]), X.dtype)
+    y_buf = np.empty(len(X_buf), y.dtype)
 
     configs = {k: {**base_config, "learning_rate": lr} for k in model.params}
     if hasattr(model, "_loss"):
@@ -264,7 +277,10 @@ def fit(
         if i == 0:
             order = rng.permutation(n)
         idx = order[i * batch_size : (i + 1) * batch_size]
-        Xb, yb = X[idx], y[idx]
+        Xb = np.take(X, idx, axis=0, out=X_buf[: len(idx)], mode="clip")  # X[idx]
+        yb = np.take(y, idx, out=y_buf[: len(idx)], mode="clip")
+        if augment is not None:
+            Xb = _augmented(augment, Xb, rng)
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked below
             if step_loss is not None:
                 loss = step_loss(Xb, yb)
@@ -308,6 +324,16 @@ def fit(
                 break
             tick = time.perf_counter()
     return history
+
+
+def _augmented(augment: Callable, Xb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``augment(Xb, rng)`` checked: an array of Xb's shape, in Xb's dtype, contiguous."""
+    out = augment(Xb, rng)
+    if not isinstance(out, np.ndarray) or out.shape != Xb.shape:
+        what = f"shape {out.shape}" if isinstance(out, np.ndarray) else type(out).__name__
+        raise ValueError(f"augment must return an array of the batch's shape {Xb.shape}, "
+                         f"got {what}")
+    return np.ascontiguousarray(out, dtype=Xb.dtype)
 
 
 class EarlyStopping:

@@ -23,6 +23,8 @@ from helpers.layers import (  # noqa: E402
     linear_forward,
     relu_backward,
     relu_forward,
+    sigmoid_backward,
+    sigmoid_forward,
     softmax_cross_entropy,
 )
 
@@ -139,7 +141,15 @@ def with_nan(a, where=(0, 0)):
     (lambda: linear_forward(X, W, np.array([np.inf, 0.0])), "b", "0 NaN and 1 inf"),
     (lambda: relu_forward(with_nan(X, (2, 1))), "x", "1 NaN and 0 inf"),
     (lambda: softmax_cross_entropy(with_nan(X), [0, 1, 2, 0]), "logits", "1 NaN and 0 inf"),
-], ids=["linear-x", "linear-W", "linear-b", "relu", "softmax_cross_entropy"])
+    (lambda: sigmoid_forward(with_nan(X, (1, 2))), "x", "1 NaN and 0 inf"),
+    (lambda: sigmoid_forward(np.array([np.inf, -np.inf, 0.0], np.float32)), "x", "0 NaN and 2 inf"),
+    (lambda: sigmoid_backward(with_nan(X, (3, 0)), sigmoid_forward(X)[1]), "dout",
+     "1 NaN and 0 inf"),
+    # inf where the sigmoid is saturated (out == 1, slope 0): inf * 0 is NaN, still caught
+    (lambda: sigmoid_backward(np.array([1.0, np.inf]), sigmoid_forward(np.array([0.0, 1000.0]))[1]),
+     "dout", "0 NaN and 1 inf"),
+], ids=["linear-x", "linear-W", "linear-b", "relu", "softmax_cross_entropy", "sigmoid-x-nan",
+        "sigmoid-x-inf", "sigmoid-dout-nan", "sigmoid-dout-inf-where-saturated"])
 def test_nan_in_every_layer(call, name, count):
     with pytest.raises(NonFiniteError) as excinfo:
         call()
@@ -147,6 +157,25 @@ def test_nan_in_every_layer(call, name, count):
     assert msg.startswith(f"{name} must contain only finite numbers, found {count}")
     assert "lower the learning rate" in msg
     assert isinstance(excinfo.value, ValueError) and isinstance(excinfo.value, FloatingPointError)
+
+
+def test_sigmoid_backward_given_the_input_or_another_cache():
+    """The cache must be sigmoid_forward's out, a float array in [0, 1]: the input x, a NaN,
+    the ReLU mask or None get an error saying what was expected and what was found."""
+    _, out = sigmoid_forward(X)
+    dout = np.ones_like(X)
+    msg = message(ValueError, lambda: sigmoid_backward(dout, X))  # x itself, not out
+    n_out = int(((X < 0) | (X > 1)).sum())
+    assert "cache must be the output out of sigmoid_forward, with values in [0, 1]" in msg
+    assert f"found {n_out} outside [0, 1] and 0 NaN" in msg
+    assert "(the input x itself? pass the out that sigmoid_forward returned)" in msg
+    msg = message(ValueError, lambda: sigmoid_backward(dout, with_nan(out, (2, 2))))
+    assert "found 0 outside [0, 1] and 1 NaN" in msg and "input x itself" not in msg
+    _, mask = relu_forward(X)
+    msg = message(TypeError, lambda: sigmoid_backward(dout, mask))
+    assert "cache must be the output out (a float array) that sigmoid_forward returned" in msg
+    assert "(the mask of relu_forward?)" in msg
+    assert "got None" in message(TypeError, lambda: sigmoid_backward(dout, None))
 
 
 def test_nan_message_names_the_first_bad_index_not_the_array():

@@ -14,13 +14,13 @@ import signal
 import struct
 import subprocess
 import sys
-import threading
 import time
 import tracemalloc
 from pathlib import Path
 
 import numpy as np
 import pytest
+from local_server import listing, serve
 
 from helpers import data
 
@@ -113,28 +113,15 @@ class Hostile(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def server():
-    log: list[str] = []
-    handler = type("LoggingHostile", (Hostile,), {"log": log})
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", log
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
+    """A threaded HTTP server on an ephemeral 127.0.0.1 port; yields (base_url, log)."""
+    with serve(Hostile) as (base, log):
+        yield base, log
 
 
 @pytest.fixture
 def mirror(server):
     base, _ = server
     return lambda behaviour: f"{base}/{behaviour}/"
-
-
-def listing(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir())
 
 
 def download(dest, mirrors, timeout=5.0, **kwargs):

@@ -77,7 +77,16 @@ def without_reg(fn):
     return lambda params, X, y: fn(params, X, y)
 
 
-def init_params(D, H, C, init, rng, scale_of=None):
+def init_params(D, H, C, init, rng, scale_of=None, unknown="raise"):
+    if init not in ("he", "tutorial"):
+        if unknown == "raise":
+            raise ValueError(f"unknown init {init!r}: use 'tutorial' or 'he'")
+        if unknown == "vague":
+            raise ValueError("unknown init")
+        if unknown == "key":
+            raise KeyError(init)
+        # unknown == "accept": the else-branch quietly gives He's weights
+
     def w(fan_in, fan_out):
         s = (
             scale_of(fan_in, fan_out)
@@ -214,7 +223,9 @@ def test_rms_ratio_mistakes(answer, words):
 
 
 @pytest.mark.parametrize(
-    ("answer", "words"), [(1, ["half a point"]), (3, ["modest"]), (7, ["not right"])]
+    ("answer", "words"),
+    [(1, ["half a point"]), (3, ["modest", "less than 5 points"]), (4, ["1, 2 or 3"]),
+     (7, ["not right"])],
 )
 def test_sweep_mistakes(answer, words):
     assert_diagnosis(rn.check_answer_sweep, lambda: answer, *words)
@@ -299,6 +310,22 @@ def test_loss_and_grads_mistakes(kwargs, words):
     assert_diagnosis(rn.check_loss_and_grads, make_loss_and_grads(**kwargs), *words)
 
 
+def test_loss_and_grads_ignoring_the_reg_passed_in():
+    """Exercise 5's function has no default reg; one that falls back on a default reg=0.0
+    and ignores the reg it is given passes the reg=0 case but not the nonzero ones, and
+    the failure names the missing L2 term."""
+
+    def ignores_reg(params, X, y, reg=0.0):
+        return make_loss_and_grads()(params, X, y)
+
+    assert_diagnosis(rn.check_loss_and_grads, ignores_reg, "reg=0.1", "l2 term is missing", "loss")
+
+    def no_reg_parameter(params, X, y):
+        return make_loss_and_grads()(params, X, y)
+
+    assert_diagnosis(rn.check_loss_and_grads, no_reg_parameter, "typeerror")
+
+
 def test_loss_and_grads_without_output_bias_gradient():
     def no_b2(params, X, y, reg=0.0):
         loss, g = make_loss_and_grads()(params, X, y, reg)
@@ -351,6 +378,40 @@ def test_init_params_other_mistakes():
         return p
 
     assert_diagnosis(rn.check_init_params, transposed, "transposed")
+
+
+@pytest.mark.parametrize(
+    ("unknown", "words"),
+    [
+        ("accept", ['init_params(20, 8, 3, "xavier", rng) returned', "else: raise valueerror"]),
+        ("vague", ["does not name 'xavier' and 'tutorial' and 'he'"]),
+        ("key", ["raised keyerror", "expected a valueerror"]),
+    ],
+)
+def test_init_params_unknown_init_must_raise_a_clear_value_error(unknown, words):
+    """Exercise 6: an unknown init raises ValueError naming it and 'tutorial' and 'he'; an
+    else-branch that takes any other name for He's, a message without the names, or another
+    exception type are each diagnosed."""
+
+    def answer(D, H, C, init, rng):
+        return init_params(D, H, C, init, rng, unknown=unknown)
+
+    assert_diagnosis(rn.check_init_params, answer, *words)
+
+
+def test_init_params_unknown_init_message_is_matched_by_words():
+    """"he" inside "the" does not count as naming He's init; quoted or bare names do."""
+
+    def message(text):
+        def answer(D, H, C, init, rng):
+            if init not in ("he", "tutorial"):
+                raise ValueError(text)
+            return init_params(D, H, C, init, rng)
+
+        return answer
+
+    assert_diagnosis(rn.check_init_params, message("xavier: not the tutorial's"), "'he'")
+    rn.check_init_params(message("unknown init xavier; choose from ['tutorial', 'he']"))
 
 
 @pytest.mark.parametrize(
@@ -411,7 +472,7 @@ def test_train_hidden_ignoring_h_and_returning_the_loss():
     [
         (dict(invert=True), ["gradients that are right"]),
         (dict(tol=-1.0), ["every gradient"]),
-        (dict(tol=0.1), ["threshold too loose"]),
+        (dict(tol=0.1), ["threshold too loose", "about 1e-10", "the threshold is 1e-6"]),
     ],
 )
 def test_wrong_gradients_mistakes(kwargs, words):

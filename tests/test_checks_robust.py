@@ -57,7 +57,7 @@ GARBAGE = {
 }
 
 CHECKS = [
-    sr.check_answer_softmax_p3,
+    sr.check_answer_softmax_p2,
     sr.check_answer_uniform_loss,
     sr.check_answer_gradient_entry,
     sr.check_softmax,
@@ -217,9 +217,9 @@ def test_describe_difference_of_a_scalar_and_of_a_large_array():
 LN10, LN2 = math.log(10), math.log(2)
 
 WRONG_NUMBERS = {
-    sr.check_answer_softmax_p3: [
-        (0.0900, "p_1"),
-        (0.2447, "p_2"),
+    sr.check_answer_softmax_p2: [
+        (0.0900, "p_0"),
+        (0.2447, "that is p_1"),
         (0.5, "exponentials"),
         (math.e**3, "divide by the sum"),
         (1 / 3, "three equal logits"),

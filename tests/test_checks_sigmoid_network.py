@@ -197,8 +197,10 @@ def choose_lambda_loop(train, lambdas, X_tr, y_tr, X_val, y_val):
     return best
 
 
-def make_choose(on="val", pick=np.argmax, ret=None, train_on="train", pass_reg=True):
+def make_choose(on="val", pick=np.argmax, ret=None, train_on="train", pass_reg=True, half=False):
     def choose(train, lambdas, X_tr, y_tr, X_val, y_val):
+        if half:  # a debugging subset left in
+            X_tr, y_tr = X_tr[: len(X_tr) // 2], y_tr[: len(X_tr) // 2]
         data = {"train": (X_tr, y_tr), "val": (X_val, y_val),
                 "both": (np.concatenate([X_tr, X_val]), np.concatenate([y_tr, y_val]))}
         accs = []
@@ -232,18 +234,6 @@ def make_norms(fn):
 
 def stub(*args, **kwargs):
     raise NotImplementedError
-
-
-def diagnosis(check, answer) -> str:
-    with pytest.raises(CheckFailure) as info:
-        check(answer)
-    return " ".join(str(info.value).split()).lower()
-
-
-def assert_diagnosis(check, answer, *words):
-    text = diagnosis(check, answer)
-    for word in words:
-        assert word.lower() in text, f"{word!r} not in the diagnosis:\n{text}"
 
 
 # --------------------------------------------------------------------------------------
@@ -343,7 +333,7 @@ def test_bad_backward_return_values_give_a_message(value):
         sn.check_sigmoid_layer(lambda: value)  # not a class
 
 
-def test_a_class_object_instead_of_the_class():
+def test_a_class_object_instead_of_the_class(assert_diagnosis):
     assert_diagnosis(sn.check_sigmoid_layer, lambda: SigmoidLayer(), "class sigmoidlayer itself")
 
 
@@ -372,11 +362,11 @@ SIGMOID_MISTAKES = [
 
 
 @pytest.mark.parametrize(("answer", "words"), SIGMOID_MISTAKES)
-def test_sigmoid_mistakes(answer, words):
+def test_sigmoid_mistakes(answer, words, assert_diagnosis):
     assert_diagnosis(sn.check_sigmoid, answer, *words)
 
 
-def test_sigmoid_in_place_is_caught():
+def test_sigmoid_in_place_is_caught(assert_diagnosis):
     def in_place(z):
         np.negative(z, out=z)
         return helpers_sigmoid(-z)
@@ -402,7 +392,7 @@ GRAD_MISTAKES = [
 
 
 @pytest.mark.parametrize(("answer", "words"), GRAD_MISTAKES)
-def test_sigmoid_grad_mistakes(answer, words):
+def test_sigmoid_grad_mistakes(answer, words, assert_diagnosis):
     assert_diagnosis(sn.check_sigmoid_grad, answer, *words)
 
 
@@ -425,7 +415,7 @@ LINEAR_MISTAKES = [
 
 
 @pytest.mark.parametrize(("answer", "words"), LINEAR_MISTAKES)
-def test_linear_backward_mistakes(answer, words):
+def test_linear_backward_mistakes(answer, words, assert_diagnosis):
     assert_diagnosis(sn.check_linear_backward, answer, *words)
 
 
@@ -452,11 +442,11 @@ SIGMOID_LAYER_MISTAKES = [
 
 
 @pytest.mark.parametrize(("answer", "words"), SIGMOID_LAYER_MISTAKES)
-def test_sigmoid_layer_mistakes(answer, words):
+def test_sigmoid_layer_mistakes(answer, words, assert_diagnosis):
     assert_diagnosis(sn.check_sigmoid_layer, answer, *words)
 
 
-def test_sigmoid_layer_state_mistakes():
+def test_sigmoid_layer_state_mistakes(assert_diagnosis):
     class FirstOnly(SigmoidLayer):
         def forward(self, z):
             out = sigmoid_where(z)
@@ -494,7 +484,7 @@ GLOROT_MISTAKES = [
 
 
 @pytest.mark.parametrize(("answer", "words"), GLOROT_MISTAKES)
-def test_glorot_mistakes(answer, words):
+def test_glorot_mistakes(answer, words, assert_diagnosis):
     assert_diagnosis(sn.check_glorot_uniform, answer, *words)
 
 
@@ -523,7 +513,7 @@ SATURATION_MISTAKES = [
 
 
 @pytest.mark.parametrize(("answer", "words"), SATURATION_MISTAKES)
-def test_saturated_share_mistakes(answer, words):
+def test_saturated_share_mistakes(answer, words, assert_diagnosis):
     assert_diagnosis(sn.check_saturated_share, answer, *words)
 
 
@@ -542,7 +532,7 @@ CAP_MISTAKES = [
 
 
 @pytest.mark.parametrize(("value", "words"), CAP_MISTAKES)
-def test_answer_cap_mistakes(value, words):
+def test_answer_cap_mistakes(value, words, assert_diagnosis):
     assert_diagnosis(sn.check_answer_cap, lambda: value, *words)
 
 
@@ -559,11 +549,13 @@ CHOOSE_MISTAKES = [
     (make_choose(ret=lambda lams, accs, i: (lams[i], accs[i])), ["return only the lambda"]),
     (make_choose(ret=lambda lams, accs, i: accs), ["one number"]),
     (lambda train, lams, *data: lams[2], ["without training"]),
+    (make_choose(half=True), ["25 rows of the 50 training examples", "subset",
+                              "whole training split"]),
 ]
 
 
 @pytest.mark.parametrize(("answer", "words"), CHOOSE_MISTAKES)
-def test_choose_lambda_mistakes(answer, words):
+def test_choose_lambda_mistakes(answer, words, assert_diagnosis):
     assert_diagnosis(sn.check_choose_lambda, answer, *words)
 
 
@@ -590,11 +582,11 @@ NORM_MISTAKES = [
 
 
 @pytest.mark.parametrize(("answer", "words"), NORM_MISTAKES)
-def test_layer_grad_norms_mistakes(answer, words):
+def test_layer_grad_norms_mistakes(answer, words, assert_diagnosis):
     assert_diagnosis(sn.check_layer_grad_norms, answer, *words)
 
 
-def test_layer_grad_norms_must_not_update_the_model():
+def test_layer_grad_norms_must_not_update_the_model(assert_diagnosis):
     def updates(model, X, y):
         _, grads = model.loss(X, y)
         for k in model.params:
@@ -618,5 +610,5 @@ VANISHING_MISTAKES = [
 
 
 @pytest.mark.parametrize(("value", "words"), VANISHING_MISTAKES)
-def test_answer_vanishing_mistakes(value, words):
+def test_answer_vanishing_mistakes(value, words, assert_diagnosis):
     assert_diagnosis(sn.check_answer_vanishing, lambda: value, *words)

@@ -203,7 +203,7 @@ def test_check_number(capsys):
 # --------------------------------------------------------------------------------------
 
 RIGHT = [
-    (sr.check_answer_softmax_p3, lambda: 0.6652, "answer_softmax_p3: correct (0.6652)"),
+    (sr.check_answer_softmax_p2, lambda: 0.6652, "answer_softmax_p2: correct (0.6652)"),
     (sr.check_answer_uniform_loss, lambda: 2.302585, "answer_uniform_loss: correct (2.3026)"),
     (sr.check_answer_gradient_entry, lambda: -5 / 6, "answer_gradient_entry: correct (-0.8333)"),
     (sr.check_softmax, softmax, "softmax: all 7 checks passed"),
@@ -306,7 +306,7 @@ def temperature_via_scaled_logits(z, T):
         (sr.check_cross_entropy, cross_entropy_one_hot),
         (sr.check_gradients, gradients_one_hot),
         (sr.check_softmax_with_temperature, temperature_via_scaled_logits),
-        (sr.check_answer_softmax_p3, lambda: 0.66524096),
+        (sr.check_answer_softmax_p2, lambda: 0.66524096),
         (sr.check_answer_uniform_loss, lambda: np.log(10)),
     ],
     ids=lambda x: getattr(x, "__name__", ""),
@@ -332,10 +332,10 @@ def test_every_exported_check_is_tested():
 # ---- part A: numeric answers ---------------------------------------------------------
 
 WRONG_NUMBERS = [
-    (sr.check_answer_softmax_p3, 0.0900, "p_1"),
-    (sr.check_answer_softmax_p3, 0.5, "exponentials"),
-    (sr.check_answer_softmax_p3, math.e**3, "divide by the sum"),
-    (sr.check_answer_softmax_p3, 0.7, "not right"),
+    (sr.check_answer_softmax_p2, 0.0900, "p_0"),
+    (sr.check_answer_softmax_p2, 0.5, "exponentials"),
+    (sr.check_answer_softmax_p2, math.e**3, "divide by the sum"),
+    (sr.check_answer_softmax_p2, 0.7, "not right"),
     (sr.check_answer_uniform_loss, 1.0, "natural logarithm"),
     (sr.check_answer_uniform_loss, 0.1, "probability of the true class"),
     (sr.check_answer_uniform_loss, 11.5129, "mean over the batch"),

@@ -10,12 +10,11 @@ import gzip
 import hashlib
 import http.server
 import struct
-import threading
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
+from local_server import listing, serve
 
 from helpers import data
 
@@ -107,29 +106,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def server():
     """A threaded HTTP server on an ephemeral 127.0.0.1 port; yields (base_url, log)."""
-    log: list[str] = []
-    handler = type("LoggingHandler", (Handler,), {"log": log})
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", log
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
+    with serve(Handler) as (base, log):
+        yield base, log
 
 
 @pytest.fixture
 def mirror(server):
     base, _ = server
     return lambda behaviour: f"{base}/{behaviour}/"
-
-
-def listing(folder: Path) -> list[str]:
-    """Every entry of ``folder``, hidden temporary files included."""
-    return sorted(p.name for p in folder.iterdir())
 
 
 def download(dest, mirrors, name=NAME, timeout=TIMEOUT):

@@ -15,6 +15,8 @@ from helpers.layers import (
     linear_forward,
     relu_backward,
     relu_forward,
+    sigmoid_backward,
+    sigmoid_forward,
     softmax_cross_entropy,
 )
 
@@ -216,3 +218,36 @@ def test_softmax_cross_entropy_unchecked_path_agrees(rng):
     loss2, d2 = softmax_cross_entropy(logits, y, check=False)
     assert loss == loss2
     np.testing.assert_array_equal(d, d2)
+
+
+# --------------------------------------------------------------------------------------
+# Sigmoid: the NaN/inf checks keep the stable formula (the values are tested in
+# tests/test_layer_classes.py; the error messages in tests/test_bad_input_arrays.py)
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_checked_and_still_stable_at_plus_minus_1000(dtype):
+    """Finite inputs as large as +-1000 pass the checks and neither overflow nor warn: the
+    outputs saturate to exactly 0 and 1, and so does the slope, to 0."""
+    x = np.array([[-1000.0, -30.0, 0.0], [30.0, 1000.0, 1e-3]], dtype)
+    with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise", divide="raise"):
+        warnings.simplefilter("error")
+        out, cache = sigmoid_forward(x)
+        dx = sigmoid_backward(np.ones_like(x), cache)
+    assert out.dtype == dx.dtype == dtype and out[0, 0] == 0 and out[1, 1] == 1 and out[0, 2] == 0.5
+    assert dx[0, 0] == dx[1, 1] == 0 and dx[0, 2] == 0.25
+    np.testing.assert_array_equal(dx, np.ones_like(x) * (out * (1 - out)))  # unchanged formula
+
+
+def test_sigmoid_nan_errors_name_the_argument_and_count():
+    x = np.zeros((3, 4))
+    x[1, 2], x[2, 0], x[0, 3] = np.nan, np.nan, -np.inf
+    with pytest.raises(ValueError, match=r"^x must contain only finite numbers, found 2 NaN and "
+                       r"1 inf \(the first at index \(0, 3\).*lower the learning rate"):
+        sigmoid_forward(x)
+    _, cache = sigmoid_forward(np.zeros((2, 2), np.float32))
+    dout = np.array([[np.nan, 1.0], [np.inf, np.nan]], np.float32)
+    with pytest.raises(ValueError, match=r"^dout must contain only finite numbers, found 2 NaN "
+                       r"and 1 inf"):
+        sigmoid_backward(dout, cache)

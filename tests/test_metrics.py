@@ -79,12 +79,40 @@ def test_confusion_matrix_bad_input():
         confusion_matrix(y, np.array([0, 1, 5]), num_classes=3)
     with pytest.raises(ValueError, match=r"labels must lie in 0\.\.9"):
         confusion_matrix(np.array([0, 10]), np.array([0, 1]))
-    with pytest.raises(ValueError, match=r"scores\? use scores.argmax\(axis=1\)"):
+    with pytest.raises(ValueError, match=r"one-hot rows \(N, C\) use predictions.argmax\(axis=1\)"):
         confusion_matrix(y, np.zeros((3, 10)))
     with pytest.raises(TypeError, match="predictions must be integers"):
         confusion_matrix(y, np.array([0.0, 1.0, 2.0]))
     with pytest.raises(ValueError, match="num_classes must be a positive integer"):
         confusion_matrix(y, y, num_classes=0)
+
+
+@pytest.mark.parametrize(
+    ("shape", "first", "second"),
+    [((3, 1), "ravel()", "argmax(axis=1)"), ((3, 10), "argmax(axis=1)", "ravel()")],
+)
+def test_two_d_predictions_get_both_hints_the_likely_one_first(shape, first, second):
+    """A 2-D array of predictions: argmax(axis=1) is right for scores or one-hot rows (N, C)
+    but would turn an (N, 1) column of labels into zeros, which needs ravel(); the message
+    names both, the one that fits the shape first."""
+    y = np.array([0, 1, 2])
+    preds = y.reshape(-1, 1) if shape[1] == 1 else np.eye(10)[y]
+    with pytest.raises(ValueError) as err:
+        confusion_matrix(y, preds)
+    text = str(err.value)
+    assert f"got {shape}" in text
+    assert f"predictions.{first}" in text and f"predictions.{second}" in text
+    assert text.index(first) < text.index(second)
+
+
+def test_accuracy_rejects_a_column_of_predictions():
+    """An (N, 1) column is not scores (its argmax would be 0 for every row): the error says
+    ravel() rather than complaining about the labels."""
+    y = np.array([0, 1, 2])
+    for column in (y.reshape(-1, 1), y.reshape(-1, 1).astype(np.float64)):
+        with pytest.raises(ValueError, match=r"got shape \(3, 1\).*scores_or_preds\.ravel\(\)"):
+            accuracy(column, y)
+    assert accuracy(y.reshape(-1, 1).ravel(), y) == 1.0
 
 
 # --------------------------------------------------------------------------------------
@@ -159,7 +187,7 @@ def test_classification_report_layout():
 def test_per_class_metrics_bad_input():
     with pytest.raises(ValueError, match="predictions has 2 entries but labels has 3"):
         precision_recall_f1(np.array([0, 1, 2]), np.array([0, 1]))
-    with pytest.raises(ValueError, match=r"scores\? use scores.argmax"):
+    with pytest.raises(ValueError, match=r"use predictions.argmax\(axis=1\)"):
         classification_report(np.array([0, 1]), np.zeros((2, 10)))
     with pytest.raises(ValueError, match="digits"):
         classification_report(np.array([0, 1]), np.array([0, 1]), digits=-1)

@@ -20,7 +20,14 @@ for _path in mutation.exercise_notebooks():
     except Exception as _err:  # a notebook being written right now: reported, not fatal
         UNREADABLE[_path.parent.name] = f"{type(_err).__name__}: {_err}"
 #: Topics whose checks must be mutation-tested in full, whatever the registry says.
-REQUIRED = ("01-softmax-regression", "02-relu-network")
+REQUIRED = (
+    "01-softmax-regression",
+    "02-relu-network",
+    "03-sigmoid-networks",
+    "04-backpropagation",
+    "05-optimisers",
+    "06-capstone",
+)
 
 RESULTS: dict[str, mutation.Result] = {}
 

@@ -20,13 +20,29 @@ MNIST data (60,000 training / 10,000 test images) it measures
    BLAS), timed epoch by epoch interleaved with NumPy epochs in this process, since
    timings on shared machines drift; the ratio is the median of the per-round ratios.
 
-Keep in mind that on a machine shared with other jobs every time here is inflated, and
-multi-threaded BLAS suffers most (threads wait for each other).
+5. the same interleaved NumPy / GEMM-only / PyTorch rounds for two more trainings: the
+   topic-02 network with Adam, and a Sequential with three hidden layers of 256 (topic 04);
+6. a scaling table: time per epoch and the share of the GEMM-only bound for hidden sizes 64
+   to 1024, batch sizes 32 to 1024 and depths 1 to 4, with one and with two BLAS threads
+   (each a part-epoch of a fixed number of steps, extrapolated to 60,000 images, the GEMMs
+   alone timed on the same shapes right after it);
+7. the update rules of helpers.optim: time per step for the 784-256-10 network's parameters,
+   and that time over an epoch as a share of the epoch;
+8. the peak resident memory of every notebook, as measured by the last `make test`
+   (build/notebook_memory.json, written by tests/notebook_memory.py);
+9. a summary of the course's performance targets, each with its figure from this run.
+
+Ratios are what this script is for: every NumPy/PyTorch and NumPy/GEMM ratio is taken within
+one round, the phases interleaved, so that a machine whose speed drifts (other jobs, clock
+changes) affects both sides alike. Keep in mind that on a machine shared with other jobs every
+absolute time here is inflated, and multi-threaded BLAS suffers most (threads wait for each
+other). ``--quick`` runs a reduced version of every part (under a minute on 2 idle cores).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import platform
@@ -42,8 +58,8 @@ from tqdm import tqdm
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from helpers import data  # noqa: E402
-from helpers.model import TwoLayerNet  # noqa: E402
-from helpers.optim import sgd  # noqa: E402
+from helpers.model import TwoLayerNet, mlp  # noqa: E402
+from helpers.optim import RULES, sgd  # noqa: E402
 from helpers.train import evaluate, fit  # noqa: E402
 
 # The tutorial recipe: their architecture and initialisation, full-batch gradient descent.
@@ -53,6 +69,14 @@ TUTORIAL_ITERS = 20  # the tutorials run 2000; the time per iteration tells what
 # The course recipe (the capstone-style run): He init, momentum, cosine decay to 0.
 RECIPE = dict(epochs=6, batch_size=256, lr=0.3, optimizer="momentum", momentum=0.9,
               schedule="cosine")
+# The recipe chosen on the course's 50,000/10,000 validation split (the search is not part of
+# this script): Nesterov momentum 0.9, a higher peak rate (0.5) after a linear warm-up over
+# the first 0.3 epoch (70 of the 235 steps per epoch), cosine decay to 0, label smoothing
+# 0.05 (TwoLayerNet's label_smoothing; not a keyword of fit).
+FAST_RECIPE = dict(epochs=4, batch_size=256, lr=0.5, update_rule="nesterov",
+                   optim_config={"momentum": 0.9}, schedule="cosine", warmup=70,
+                   label_smoothing=0.05)
+LONG_RECIPE = {**FAST_RECIPE, "epochs": 10}
 SEED = 0
 ROUNDS = 5  # interleaved rounds for the ratios (NumPy epoch, GEMM-only epoch, PyTorch epoch)
 PAUSE = 0.3  # seconds between phases: idle BLAS/OpenMP threads spin for a while before sleeping
@@ -130,10 +154,14 @@ def tutorial_recipe(X64, y, X_test64, y_test, iters: int) -> None:
     print(f"  the tutorials' 2000 iterations would take about {2000 * per_iter / 60:.1f} min")
 
 
-def course_recipe(X, y, X_test, y_test) -> None:
-    net = TwoLayerNet(init="he", rng=np.random.default_rng(SEED))
+def course_recipe(X, y, X_test, y_test, recipe: dict, targets=(0.975, 0.980)) -> dict:
+    """Train 784-256-10 with ``recipe`` (fit's keywords, and the model's label_smoothing),
+    test accuracy after every epoch."""
+    recipe = dict(recipe)
+    net = TwoLayerNet(init="he", rng=np.random.default_rng(SEED),
+                      label_smoothing=recipe.pop("label_smoothing", 0.0))
     h = fit(net, X, y, X_test, y_test, rng=np.random.default_rng(SEED + 1),
-            train_eval_size=1000, desc="course recipe", **RECIPE)
+            train_eval_size=1000, desc="course recipe", **recipe)
     epoch_times = np.diff([0.0, *h["time"]])
     per_epoch = float(np.median(epoch_times))
     print("  epoch  train s  test acc")
@@ -141,68 +169,135 @@ def course_recipe(X, y, X_test, y_test) -> None:
         print(f"  {e:5.0f}  {t:7.2f}  {a * 100:6.2f}%")
     print(f"  median {per_epoch:.3f} s per epoch, {len(X) / per_epoch:,.0f} samples/s "
           f"(evaluation excluded: {h.eval_time:.2f} s spent evaluating)")
-    for target in (0.975, 0.980):
+    reached = {}
+    for target in targets:
         i = h.first_reaching("val_acc", target)
         when = "not reached"
         if i is not None:
+            reached[target] = int(round(h["epoch"][i]))
             when = f"{h['time'][i]:.2f} s (epoch {h['epoch'][i]:.0f})"
         print(f"  training time to {target * 100:.1f}% test accuracy: {when}")
+    return {"reached": reached, "final": h["val_acc"][-1], "per_epoch": per_epoch}
 
 
-def step_gemms(B: int, H: int = 256, C: int = 10, D: int = 784):
-    """The (m, k, n) shapes of the five GEMMs of one training step with batch B."""
-    return {
-        "X @ W1      ": (B, D, H),
-        "X.T @ d1    ": (D, B, H),
-        "a @ W2      ": (B, H, C),
-        "a.T @ d2    ": (H, B, C),
-        "d2 @ W2.T   ": (B, C, H),
-    }
+# --------------------------------------------------------------------------------------
+# GEMM-only bound, any depth
+# --------------------------------------------------------------------------------------
 
 
-def gemm_epoch(X, batch_size: int) -> dict[str, float]:
-    """Seconds each GEMM of a training step takes over one epoch's batches (float32, out=)."""
-    rng = np.random.default_rng(1)
-    n = len(X)
-    W1 = rng.standard_normal((784, 256), dtype=np.float32)
-    W2 = rng.standard_normal((256, 10), dtype=np.float32)
+def step_gemms(B: int, sizes=(784, 256, 10)) -> dict[str, tuple[int, int, int]]:
+    """The (m, k, n) shapes of the GEMMs of one training step with batch B.
+
+    For each layer l: the forward ``A_{l-1} @ W_l``, the weight gradient ``A_{l-1}.T @ d_l``,
+    and for l >= 2 the backpropagated ``d_l @ W_l.T`` (nothing is computed for the input).
+    """
     out = {}
-    sizes = [min(batch_size, n - s) for s in range(0, n, batch_size)]
-    bufs = {b: (rng.standard_normal((b, 256), dtype=np.float32),
-                rng.standard_normal((b, 256), dtype=np.float32),
-                rng.standard_normal((b, 10), dtype=np.float32)) for b in set(sizes)}
-    dW1, dW2 = np.empty_like(W1), np.empty_like(W2)
-    ops = {
-        "X @ W1      ": lambda Xb, a, d1, d2: np.matmul(Xb, W1, out=a),
-        "X.T @ d1    ": lambda Xb, a, d1, d2: np.matmul(Xb.T, d1, out=dW1),
-        "a @ W2      ": lambda Xb, a, d1, d2: np.matmul(a, W2, out=d2),
-        "a.T @ d2    ": lambda Xb, a, d1, d2: np.matmul(a.T, d2, out=dW2),
-        "d2 @ W2.T   ": lambda Xb, a, d1, d2: np.matmul(d2, W2.T, out=d1),
-    }
-    for name, op in ops.items():
+    for li, (k, n) in enumerate(zip(sizes[:-1], sizes[1:], strict=True), start=1):
+        out[f"A{li - 1} @ W{li}"] = (B, k, n)
+        out[f"A{li - 1}.T @ d{li}"] = (k, B, n)
+        if li >= 2:
+            out[f"d{li} @ W{li}.T"] = (B, n, k)
+    return out
+
+
+def gemm_time(X, batch_size: int, sizes=(784, 256, 10), steps: int | None = None
+              ) -> dict[str, float]:
+    """Seconds each GEMM of a training step takes over ``steps`` batches (default: one epoch
+    of X), float32, written with ``out=`` into preallocated arrays: the matrix products of
+    the training alone, each GEMM in turn over all the batches."""
+    rng = np.random.default_rng(1)
+    n = len(X) if steps is None else min(len(X), steps * batch_size)
+    starts = list(range(0, n, batch_size))
+    sizes = list(sizes)
+    Ws = [rng.standard_normal((k, m), dtype=np.float32)
+          for k, m in zip(sizes[:-1], sizes[1:], strict=True)]
+    dWs = [np.empty_like(W) for W in Ws]
+    bufs = {}
+    for b in {min(batch_size, n - s) for s in starts}:  # activations and deltas per layer
+        bufs[b] = [rng.standard_normal((b, m), dtype=np.float32) for m in sizes[1:]]
+    ops = {}
+    for li in range(1, len(sizes)):
+        W, dW = Ws[li - 1], dWs[li - 1]
+
+        def a_prev(Xb, acts, li=li):
+            return Xb if li == 1 else acts[li - 2]
+        ops[f"A{li - 1} @ W{li}"] = lambda Xb, acts, W=W, li=li, a=a_prev: np.matmul(
+            a(Xb, acts), W, out=acts[li - 1])
+        # the deltas share the activations' shapes: reuse those arrays as d_l
+        ops[f"A{li - 1}.T @ d{li}"] = lambda Xb, acts, dW=dW, li=li, a=a_prev: np.matmul(
+            a(Xb, acts).T, acts[li - 1], out=dW)
+        if li >= 2:
+            ops[f"d{li} @ W{li}.T"] = lambda Xb, acts, W=W, li=li: np.matmul(
+                acts[li - 1], W.T, out=acts[li - 2])
+    out = {}
+    for name in step_gemms(1, sizes):
+        op = ops[name]
         t0 = time.perf_counter()
-        for start, b in zip(range(0, n, batch_size), sizes, strict=True):
-            op(X[start : start + b], *bufs[b])
+        for s in starts:
+            b = min(batch_size, n - s)
+            op(X[s : s + b], bufs[b])
         out[name] = time.perf_counter() - t0
     return out
 
 
-def epoch_flops(n: int) -> float:
-    return sum(2.0 * m * k * nn for m, k, nn in step_gemms(1).values()) * n
+def gemm_epoch(X, batch_size: int) -> dict[str, float]:
+    """Seconds each GEMM of the 784-256-10 training step takes over one epoch's batches."""
+    return gemm_time(X, batch_size)
 
 
-def torch_epoch_runner(torch, net_np: TwoLayerNet, X, y, batch_size, lr, mu, threads):
-    """A function running one PyTorch epoch (same init/batches/hyper-parameters), and a scorer."""
+def epoch_flops(n: int, sizes=(784, 256, 10)) -> float:
+    return sum(2.0 * m * k * nn for m, k, nn in step_gemms(1, sizes).values()) * n
+
+
+# --------------------------------------------------------------------------------------
+# One epoch: NumPy (fit), the GEMMs alone, PyTorch
+# --------------------------------------------------------------------------------------
+
+#: The trainings compared with PyTorch, each interleaved with its GEMMs and its PyTorch twin.
+#: sizes: the layer sizes (784-256-10 is TwoLayerNet, anything else helpers.model.mlp).
+COMPARISONS = {
+    "topic-02 recipe": dict(sizes=(784, 256, 10), rule="momentum", lr=0.3,
+                            config={"momentum": 0.9}, target=0.75),
+    "Adam": dict(sizes=(784, 256, 10), rule="adam", lr=1e-3, config={}, target=0.9),
+    "3 hidden layers": dict(sizes=(784, 256, 256, 256, 10), rule="momentum", lr=0.1,
+                            config={"momentum": 0.9}, target=0.9),
+}
+
+
+def numpy_model(sizes, seed: int = SEED):
+    sizes = tuple(sizes)
+    if len(sizes) == 3:
+        return TwoLayerNet(*sizes, init="he", rng=np.random.default_rng(seed))
+    return mlp(list(sizes), rng=np.random.default_rng(seed))
+
+
+def torch_epoch_runner(torch, net_np, X, y, batch_size, rule, lr, config, threads):
+    """A function running one PyTorch epoch (same init/batches/hyper-parameters), and a scorer.
+
+    ``net_np``: the NumPy model whose initial weights (params W1, b1, W2, ...) are copied.
+    rule: "momentum" (torch's SGD with momentum keeps v = mu v + g, w -= lr v: the same steps
+    as cs231n's for a constant lr) or "adam" (the same defaults as helpers.optim.adam).
+    """
     torch.set_num_threads(threads)
     nn = torch.nn
-    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
+    depth = sum(1 for k in net_np.params if k.startswith("W"))
+    layers = []
+    for li in range(1, depth + 1):
+        W = net_np.params[f"W{li}"]
+        layers.append(nn.Linear(*W.shape))
+        if li < depth:
+            layers.append(nn.ReLU())
+    model = nn.Sequential(*layers)
     with torch.no_grad():  # nn.Linear stores W as (out, in): copy the transposes
-        model[0].weight.copy_(torch.from_numpy(net_np.params["W1"].T.copy()))
-        model[0].bias.copy_(torch.from_numpy(net_np.params["b1"]))
-        model[2].weight.copy_(torch.from_numpy(net_np.params["W2"].T.copy()))
-        model[2].bias.copy_(torch.from_numpy(net_np.params["b2"]))
-    # torch's momentum keeps v = mu v + g, w -= lr v: the same steps as cs231n's for constant lr
-    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=mu)
+        for li, lin in enumerate(model[::2], start=1):
+            lin.weight.copy_(torch.from_numpy(net_np.params[f"W{li}"].T.copy()))
+            lin.bias.copy_(torch.from_numpy(net_np.params[f"b{li}"]))
+    if rule == "momentum":
+        opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=config.get("momentum", 0.9))
+    elif rule == "adam":
+        opt = torch.optim.Adam(model.parameters(), lr=lr)
+    else:
+        raise ValueError(f"no PyTorch twin for the rule {rule!r}")
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
     loss_fn = torch.nn.functional.cross_entropy
 
@@ -224,59 +319,207 @@ def torch_epoch_runner(torch, net_np: TwoLayerNet, X, y, batch_size, lr, mu, thr
     return epoch, accuracy
 
 
-def interleaved(X, y, X_test, y_test, threads: int, rounds: int) -> None:
-    bs, lr, mu = RECIPE["batch_size"], RECIPE["lr"], RECIPE["momentum"]
-    net = TwoLayerNet(init="he", rng=np.random.default_rng(SEED))
+def import_torch():
     try:
         import torch
     except ImportError:
-        torch = None
+        return None
+    return torch
+
+
+def interleaved(X, y, X_test, y_test, threads: int, rounds: int, batch_size: int,
+                pause: float = PAUSE) -> dict:
+    """Rounds of, for every training of COMPARISONS in turn: one NumPy epoch (fit, constant
+    lr), the same epoch's GEMMs alone, one PyTorch epoch. Returns the medians per training."""
+    torch = import_torch()
+    if torch is None:
         print("  PyTorch: not installed, comparison skipped "
               "(pip install torch==2.13.0 in a separate environment to include it)")
-    if torch is not None:
-        t_epoch, t_acc = torch_epoch_runner(torch, net, X, y, bs, lr, mu, threads)
+    else:
+        torch.set_num_threads(threads)
         print(f"  PyTorch {torch.__version__}, torch.get_num_threads() = {torch.get_num_threads()}")
-    rng_np, rng_t = np.random.default_rng(SEED + 1), np.random.default_rng(SEED + 1)
-    flops = epoch_flops(len(X))
-    rows = []
-    print("  round  numpy s  GEMM-only s  share" + ("  torch s  numpy/torch" if torch else ""))
-    for r in bar(range(rounds), rounds, "interleaved rounds"):
-        # each round: one NumPy epoch (helpers.train.fit, constant lr), then the GEMMs alone
-        h = fit(net, X, y, epochs=1, batch_size=bs, lr=lr, optimizer="momentum", momentum=mu,
-                rng=rng_np, train_eval_size=100, desc="numpy epoch")
-        t_np = h["time"][-1]
-        time.sleep(PAUSE)
-        gemm = gemm_epoch(X, bs)
-        t_gemm = sum(gemm.values())
-        row = {"numpy": t_np, "gemm": t_gemm, "share": t_gemm / t_np, "gemms": gemm}
-        line = f"  {r + 1:5d}  {t_np:7.3f}  {t_gemm:11.3f}  {t_gemm / t_np * 100:4.0f}%"
+    runs = {}
+    for name, c in COMPARISONS.items():
+        net = numpy_model(c["sizes"])
+        run = {"net": net, "rng": np.random.default_rng(SEED + 1), "rows": []}
         if torch is not None:
-            time.sleep(PAUSE)
-            row["torch"] = t_epoch(rng_t)
-            time.sleep(PAUSE)
-            row["ratio"] = t_np / row["torch"]
-            line += f"  {row['torch']:7.3f}  {row['ratio']:11.2f}"
-        tqdm.write(line)  # above the bar, when there is one
-        rows.append(row)
+            run["torch"] = torch_epoch_runner(torch, net, X, y, batch_size, c["rule"], c["lr"],
+                                              c["config"], threads)
+            run["rng_t"] = np.random.default_rng(SEED + 1)
+        runs[name] = run
+    header = "  round  training          numpy s  GEMM-only s  share"
+    print(header + ("  torch s  numpy/torch" if torch else ""))
+    for r in bar(range(rounds), rounds, "interleaved rounds"):
+        for name, c in COMPARISONS.items():
+            run = runs[name]
+            h = fit(run["net"], X, y, epochs=1, batch_size=batch_size, update_rule=c["rule"],
+                    optim_config=c["config"], lr=c["lr"], rng=run["rng"], train_eval_size=100,
+                    desc="numpy epoch")
+            t_np = h["time"][-1]
+            time.sleep(pause)
+            gemm = gemm_time(X, batch_size, c["sizes"])
+            t_gemm = sum(gemm.values())
+            row = {"numpy": t_np, "gemm": t_gemm, "share": t_gemm / t_np, "gemms": gemm}
+            line = f"  {r + 1:5d}  {name:16s}  {t_np:7.3f}  {t_gemm:11.3f}  {row['share']:5.0%}"
+            if torch is not None:
+                time.sleep(pause)
+                row["torch"] = run["torch"][0](run["rng_t"])
+                row["ratio"] = t_np / row["torch"]
+                line += f"  {row['torch']:7.3f}  {row['ratio']:11.2f}"
+            time.sleep(pause)
+            tqdm.write(line)  # above the bar, when there is one
+            run["rows"].append(row)
 
-    med = {k: statistics.median(r[k] for r in rows) for k in rows[0] if k != "gemms"}
-    print(f"  NumPy epoch (median): {med['numpy']:.3f} s, {len(X) / med['numpy']:,.0f} samples/s, "
-          f"{flops / med['numpy'] / 1e9:.1f} GFLOP/s")
-    print(f"  GEMM-only time for the same FLOPs ({flops / 1e9:.1f} GFLOP/epoch, median): "
-          f"{med['gemm']:.3f} s = {flops / med['gemm'] / 1e9:.1f} GFLOP/s")
-    for name in rows[0]["gemms"]:
-        t = statistics.median(r["gemms"][name] for r in rows)
-        m, k, n = step_gemms(bs)[name]
-        gf = 2.0 * m * k * n / bs * len(X) / t / 1e9
-        print(f"    {name} ({m}x{k}) @ ({k}x{n}): {t * 1e3:7.1f} ms/epoch  {gf:6.1f} GFLOP/s")
-    print(f"  share of the GEMM bound the epoch achieves (median of rounds): "
-          f"{med['share'] * 100:.0f}%")
-    _, acc_np = evaluate(net, X_test, y_test)
-    if torch is not None:
-        print(f"  NumPy / PyTorch time per epoch (median of {rounds} interleaved rounds): "
-              f"{med['ratio']:.2f}  (< 1 means NumPy is faster)")
-        print(f"  test accuracy after {rounds} epochs at constant lr: NumPy {acc_np * 100:.2f}%, "
-              f"PyTorch {t_acc(X_test, y_test) * 100:.2f}%")
+    results = {}
+    for name, c in COMPARISONS.items():
+        rows, sizes = runs[name]["rows"], c["sizes"]
+        med = {k: statistics.median(r[k] for r in rows) for k in rows[0] if k != "gemms"}
+        flops = epoch_flops(len(X), sizes)
+        arch = "-".join(map(str, sizes))
+        print(f"  {name} ({arch}, {c['rule']}, lr {c['lr']:g}, batch {batch_size}):")
+        print(f"    NumPy epoch (median): {med['numpy']:.3f} s, "
+              f"{len(X) / med['numpy']:,.0f} samples/s, {flops / med['numpy'] / 1e9:.1f} GFLOP/s")
+        print(f"    GEMM-only time for the same FLOPs ({flops / 1e9:.1f} GFLOP/epoch, median): "
+              f"{med['gemm']:.3f} s = {flops / med['gemm'] / 1e9:.1f} GFLOP/s")
+        if name == "topic-02 recipe":
+            for g in rows[0]["gemms"]:
+                t = statistics.median(r["gemms"][g] for r in rows)
+                m, k, n = step_gemms(batch_size, sizes)[g]
+                gf = 2.0 * m * k * n / batch_size * len(X) / t / 1e9
+                print(f"      {g:12s} ({m}x{k}) @ ({k}x{n}): {t * 1e3:7.1f} ms/epoch  "
+                      f"{gf:6.1f} GFLOP/s")
+        print(f"    share of the GEMM bound the epoch achieves (median of rounds): "
+              f"{med['share'] * 100:.0f}%")
+        if torch is not None:
+            _, acc_np = evaluate(runs[name]["net"], X_test, y_test)
+            acc_t = runs[name]["torch"][1](X_test, y_test)
+            print(f"    NumPy / PyTorch time per epoch (median of {rounds} interleaved rounds): "
+                  f"{med['ratio']:.2f}  (< 1 means NumPy is faster; target <= {c['target']})")
+            print(f"    test accuracy after {rounds} epochs at constant lr: NumPy "
+                  f"{acc_np * 100:.2f}%, PyTorch {acc_t * 100:.2f}%")
+        results[name] = med
+    return results
+
+
+# --------------------------------------------------------------------------------------
+# What each choice costs: the scaling table
+# --------------------------------------------------------------------------------------
+
+
+def part_epoch(X, y, sizes, batch_size: int, steps: int, threads: int) -> tuple[float, float]:
+    """(NumPy s, GEMM-only s) per step, over ``steps`` steps of fit with momentum (a
+    part-epoch on the first steps * batch_size images), then the same GEMMs alone."""
+    n = steps * batch_size
+    Xs, ys = X[:n], y[:n]
+    with threadpool_limits(limits=threads, user_api="blas"):
+        net = numpy_model(sizes)
+        h = fit(net, Xs, ys, epochs=1, batch_size=batch_size, update_rule="momentum",
+                optim_config={"momentum": 0.9}, lr=0.05, rng=np.random.default_rng(SEED + 1),
+                train_eval_size=1, desc="part epoch")
+        t_np = h["time"][-1] / steps
+        time.sleep(PAUSE / 3)
+        t_gemm = sum(gemm_time(Xs, batch_size, sizes).values()) / steps
+    return t_np, t_gemm
+
+
+def scaling_table(X, y, quick: bool) -> None:
+    """Time per epoch (extrapolated from a part-epoch) and the share of the GEMM bound."""
+    H, B = 256, 256
+    if quick:
+        hidden, batches, depths, samples, min_steps = (64, 256, 1024), (32, 256, 1024), \
+            (1, 3), 4096, 4
+    else:
+        hidden, batches, depths, samples, min_steps = (64, 128, 256, 512, 1024), \
+            (32, 64, 128, 256, 512, 1024), (1, 2, 3, 4), 16384, 16
+    rows = [(f"hidden {h}", (784, h, 10), B) for h in hidden]
+    rows += [(f"batch {b}", (784, H, 10), b) for b in batches]
+    rows += [(f"depth {d} (mlp)", (784, *([H] * d), 10), B) for d in depths]
+    threads = (1, 2)
+    n = len(X)
+    print(f"  momentum 0.9; hidden sizes at batch {B}, batches at hidden {H}, depths: hidden "
+          f"layers of {H} at batch {B} (helpers.model.mlp; the others TwoLayerNet). Each cell: "
+          f"max({min_steps}, {samples} / batch) steps, extrapolated to {n:,} images.")
+    head = "".join(f"  {t} thr: s/epoch  GEMM s  share" for t in threads)
+    print(f"  {'':16s}{head}")
+    for label, sizes, b in bar(rows, len(rows), "scaling table"):
+        steps = max(min_steps, samples // b)
+        per_epoch = math.ceil(n / b)
+        line = f"  {label:16s}"
+        for t in threads:
+            t_np, t_gemm = part_epoch(X, y, sizes, b, steps, t)
+            line += (f"  {'':6s}{t_np * per_epoch:8.3f}  {t_gemm * per_epoch:6.3f}  "
+                     f"{t_gemm / t_np:5.0%}")
+        tqdm.write(line)
+
+
+def rules_table(epoch_seconds: float | None, batch_size: int, n: int, quick: bool) -> None:
+    """Time per step of each update rule on 784-256-10's parameters, and over an epoch."""
+    rng = np.random.default_rng(0)
+    net = numpy_model((784, 256, 10))
+    grads = {k: rng.standard_normal(v.shape).astype(v.dtype) * 1e-3 for k, v in net.params.items()}
+    steps = math.ceil(n / batch_size)
+    reps = 30 if quick else 200
+    ref = f"{epoch_seconds:.3f} s" if epoch_seconds else "not measured"
+    print(f"  {steps} steps per epoch (batch {batch_size}); the epoch (topic-02 recipe, "
+          f"median above): {ref}")
+    print("  rule             us/step  s/epoch  share of the epoch")
+    for name, rule in RULES.items():
+        configs = {k: {"learning_rate": 1e-4} for k in net.params}
+        for k, w in net.params.items():  # the first call allocates the state
+            rule(w, grads[k], configs[k])
+        times = []
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            for k, w in net.params.items():
+                rule(w, grads[k], configs[k])
+            times.append(time.perf_counter() - t0)
+        t = statistics.median(times)
+        share = f"{t * steps / epoch_seconds:6.1%}" if epoch_seconds else "     ?"
+        print(f"  {name:15s}  {t * 1e6:7.0f}  {t * steps:7.3f}  {share}")
+
+
+# --------------------------------------------------------------------------------------
+# Notebook memory, machine
+# --------------------------------------------------------------------------------------
+
+MEMORY_JSON = Path(__file__).resolve().parents[1] / "build" / "notebook_memory.json"
+MEMORY_LIMIT = 1 << 30
+
+
+def notebook_memory(path: Path = MEMORY_JSON) -> float | None:
+    """Print the notebooks' peak resident memory from the last test run; return the largest."""
+    try:
+        whole = json.loads(path.read_text())
+        data, limit = whole["notebooks"], int(whole.get("limit_bytes", MEMORY_LIMIT))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        print(f"  not measured: run make test first (it writes {path.name} in build/)")
+        return None
+    if not data:
+        print("  not measured: run make test first")
+        return None
+    rows = sorted(((r["peak_rss_bytes"], k, r.get("measured", "?")) for k, r in data.items()),
+                  reverse=True)
+    print(f"  peak resident memory (VmHWM) of each notebook's kernel, limit {limit >> 20} MiB:")
+    for b, k, when in rows:
+        flag = "  OVER THE LIMIT" if b > limit else ""
+        print(f"    {b / 2**20:7.0f} MiB  {k}  ({when}){flag}")
+    return rows[0][0]
+
+
+def cpu_isa() -> str:
+    """The widest x86 SIMD extension the CPU reports (AVX-512, AVX2, ...)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+                for flag, name in (("avx512f", "AVX-512"), ("avx2", "AVX2"), ("avx", "AVX"),
+                                   ("sse4_2", "SSE4.2")):
+                    if flag in flags:
+                        return name
+                return "none of AVX/SSE4.2"
+    except OSError:
+        pass
+    return platform.machine() or "?"
 
 
 def peak_gemm() -> float:
@@ -295,7 +538,9 @@ def peak_gemm() -> float:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="2 tutorial iterations, 2 rounds")
+    parser.add_argument("--quick", action="store_true",
+                        help="every part reduced: 2 tutorial iterations, 2 epochs of the "
+                             "recipes, 1 interleaved round, a smaller scaling table")
     parser.add_argument("--threads", type=int, default=None,
                         help="BLAS threads (threadpoolctl's threadpool_limits; default: as loaded)")
     args = parser.parse_args(argv)
@@ -309,12 +554,16 @@ def main(argv=None) -> int:
 
 def run(args) -> int:
     start = time.perf_counter()
+    quick = args.quick
+    pause = PAUSE / 3 if quick else PAUSE
 
     info = blas_info()
+    torch = import_torch()
     print("== machine")
-    print(f"  CPU: {cpu_name()}, {len(os.sched_getaffinity(0))} cores available, "
+    print(f"  CPU: {cpu_name()} ({cpu_isa()}), {len(os.sched_getaffinity(0))} cores available, "
           f"load average {os.getloadavg()[0]:.1f}")
-    print(f"  Python {platform.python_version()}, NumPy {np.__version__}")
+    print(f"  Python {platform.python_version()}, NumPy {np.__version__}"
+          + (f", PyTorch {torch.__version__}" if torch else ", PyTorch not installed"))
     print(f"  BLAS: {info['name']}, threads: {info['threads']} ({info['layer']}), "
           f"core kernels: {info['core']}, OPENBLAS_CORETYPE={info['coretype_env']}")
     print(f"  float32 GEMM 2048x2048x2048 (reference peak): {peak_gemm():.1f} GFLOP/s")
@@ -323,23 +572,84 @@ def run(args) -> int:
     images_test, y_test = data.load_mnist("test")
     X, X_test = data.scale(images), data.scale(images_test)
 
-    iters = 2 if args.quick else TUTORIAL_ITERS
+    iters = 2 if quick else TUTORIAL_ITERS
     print(f"\n== tutorial recipe: 784-256-10, W ~ 0.1 N(0,1), full-batch GD on all {len(X):,} "
           f"images, lr {TUTORIAL_LR}, float64")
     tutorial_recipe(X.astype(np.float64), y, X_test.astype(np.float64), y_test, iters)
 
-    r = RECIPE
-    print(f"\n== course recipe: helpers.train.fit, float32, He init, batch {r['batch_size']}, "
-          f"{r['optimizer']} {r['momentum']}, lr {r['lr']} with {r['schedule']} decay, "
-          f"{r['epochs']} epochs")
-    course_recipe(X, y, X_test, y_test)
+    reached = {}
+    for name, recipe, targets in (("course recipe", RECIPE, (0.975, 0.980)),
+                                  ("fast recipe, 4 epochs", FAST_RECIPE, (0.975, 0.980)),
+                                  ("fast recipe, 10 epochs", LONG_RECIPE, (0.980, 0.983))):
+        r = dict(recipe)
+        if quick:
+            if name != "fast recipe, 4 epochs":
+                continue
+            r["epochs"] = 2
+        rule = r.get("update_rule") or r.get("optimizer")
+        mom = r.get("momentum") or r.get("optim_config", {}).get("momentum")
+        print(f"\n== {name}: helpers.train.fit, float32, He init, batch {r['batch_size']}, "
+              f"{rule} {mom}, lr {r['lr']} with {r['schedule']} decay"
+              + (f" after {r['warmup']} warm-up steps" if r.get("warmup") else "")
+              + (f", label smoothing {r['label_smoothing']}" if r.get("label_smoothing") else "")
+              + f", {r['epochs']} epochs" + (" (--quick: 2)" if quick else ""))
+        reached[name] = course_recipe(X, y, X_test, y_test, r, targets)
 
-    rounds = 2 if args.quick else ROUNDS
-    print(f"\n== one epoch, interleaved: NumPy (fit), its GEMMs alone, PyTorch; batch "
-          f"{r['batch_size']}, constant lr {r['lr']}, {info['threads']} threads")
-    interleaved(X, y, X_test, y_test, info["threads"], rounds)
+    rounds = 1 if quick else ROUNDS
+    bs = RECIPE["batch_size"]
+    print(f"\n== one epoch, interleaved: NumPy (fit), its GEMMs alone, PyTorch; batch {bs}, "
+          f"constant lr, {info['threads']} threads, {rounds} round(s)")
+    ratios = interleaved(X, y, X_test, y_test, info["threads"], rounds, bs, pause)
+
+    print("\n== scaling table: s per epoch (60,000 images), GEMM-only s, share of the GEMM bound")
+    scaling_table(X, y, quick)
+
+    print("\n== update rules: time per step (all four parameters of 784-256-10)")
+    topic02 = ratios.get("topic-02 recipe", {}).get("numpy")
+    rules_table(topic02, bs, len(X), quick)
+
+    print("\n== notebook memory (from the last make test)")
+    peak_mem = notebook_memory()
+
+    summary(ratios, reached, peak_mem, quick)
     print(f"\nbenchmark wall time {time.perf_counter() - start:.0f} s")
     return 0
+
+
+def summary(ratios: dict, reached: dict, peak_mem: float | None, quick: bool) -> None:
+    """The course's targets, each with this run's figure."""
+    note = " (--quick: fewer rounds and epochs, indicative only)" if quick else ""
+    print(f"\n== targets{note}")
+    rows = []
+    for name, c in COMPARISONS.items():
+        med = ratios.get(name, {})
+        if "ratio" in med:
+            rows.append((f"NumPy/PyTorch per epoch, {name}", f"<= {c['target']}",
+                         f"{med['ratio']:.2f}", med["ratio"] <= c["target"]))
+        else:
+            rows.append((f"NumPy/PyTorch per epoch, {name}", f"<= {c['target']}",
+                         "PyTorch not installed", None))
+    for name, med in ratios.items():
+        rows.append((f"share of the GEMM bound, {name}", ">= 85%", f"{med['share']:.0%}",
+                     med["share"] >= 0.85))
+    for name, target, epochs in (("fast recipe, 4 epochs", 0.980, 4),
+                                 ("fast recipe, 10 epochs", 0.983, 10)):
+        r = reached.get(name)
+        what = f"{target:.1%} test within {epochs} epochs"
+        if r is None:
+            rows.append((what, f"epoch <= {epochs}", "not run (--quick)", None))
+        else:
+            e = r["reached"].get(target)
+            note = " (2-epoch run)" if quick else ""
+            rows.append((what, f"epoch <= {epochs}",
+                         f"epoch {e}{note}" if e else f"not reached ({r['final']:.2%}){note}",
+                         e is not None and e <= epochs))
+    rows.append(("peak notebook memory", "<= 1024 MiB",
+                 f"{peak_mem / 2**20:.0f} MiB" if peak_mem else "not measured",
+                 None if peak_mem is None else peak_mem <= MEMORY_LIMIT))
+    for what, target, got, ok in rows:
+        mark = {True: "met", False: "NOT MET", None: "-"}[ok]
+        print(f"  {what:48s} {target:>12s}  {got:>22s}  {mark}")
 
 
 if __name__ == "__main__":

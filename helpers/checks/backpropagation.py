@@ -154,7 +154,8 @@ def reference_backward(params, Z, A, y, variant: str = "") -> dict:
     A = [np.asarray(a, dtype=np.float64) for a in A]
     L = len(p) // 2
     N = len(y)
-    delta = np.exp(_log_softmax(Z[L]))
+    logits = Z[L] - Z[L].max(axis=0, keepdims=True) if variant == "max_axis0" else Z[L]
+    delta = np.exp(_log_softmax(logits))
     delta[np.arange(N), y] -= 1
     if variant != "no_N":
         delta /= N
@@ -170,6 +171,8 @@ def reference_backward(params, Z, A, y, variant: str = "") -> dict:
             delta = delta @ (W if variant == "no_T" and W.shape[0] == W.shape[1] else W.T)
             if variant == "mask_shift":
                 delta = delta * (Z[i] > 0) if Z[i].shape == Z[i - 1].shape else delta
+            elif variant == "mask_ge":
+                delta = delta * (Z[i - 1] >= 0)
             elif variant == "mask_A":
                 delta = delta * A[i - 1]
             elif variant != "no_mask":
@@ -190,7 +193,20 @@ _LOOP_DIAG = {
     "mask_last": "the last layer has no ReLU: delta_L = (P - Y) / N is not masked.",
     "A_out": "dW_l = A[l-1].T @ delta_l uses the layer's INPUT A[l-1], not its output A[l].",
     "no_T": "delta_{l-1} = delta_l @ W_l.T: the transpose is missing.",
+    "max_axis0": "the maximum subtracted from the logits was taken over axis 0 (one per "
+    "class, over the batch): a different amount in each column changes the softmax; "
+    "subtract each row's maximum, Z[L].max(axis=1, keepdims=True).",
+    "mask_ge": "the mask (Z[l-1] >= 0) passes the gradient where Z[l-1] == 0 exactly (a dead "
+    "unit); the course's ReLU subgradient there is 0: use (Z[l-1] > 0).",
 }
+
+_SOFTMAX_HINT = (
+    "the softmax of the logits Z[L] overflowed: no max-subtraction before np.exp (or the "
+    "maximum added instead of subtracted), or one maximum over the whole batch instead of "
+    "each row's. With logits of about 1000, np.exp overflows to inf (inf / inf is NaN), and "
+    "a row whose logits lie far below the batch's maximum underflows to 0 (0 / 0 is NaN). "
+    "Subtract each row's maximum: Z[L] - Z[L].max(axis=1, keepdims=True)."
+)
 
 
 def _problem(rng, sizes, N):
@@ -205,6 +221,23 @@ def _problem(rng, sizes, N):
         hidden = [z for z in Z[1:-1]]
         if all(np.abs(z).min() > 1e-3 and 0.2 < (z > 0).mean() < 0.8 for z in hidden):
             return params, X, rng.integers(0, sizes[-1], N), Z, A
+
+
+def _large_logits(rng, N, D, H, C):
+    """Two layers whose logits reach about 1000 on one row and stay O(1) on the others (the
+    row maxima far apart: no max-subtraction, or one over the whole batch, gives NaN)."""
+    from helpers.checks.relu_network import _large_logits_problem
+
+    params, X, y = _large_logits_problem(rng, N, D, H, C)
+    return (params, X, y, *reference_forward(params, X))
+
+
+def _dead_unit(rng, sizes, N):
+    """A problem whose first hidden layer has a dead unit: Z1 == 0 exactly in column 0."""
+    params, X, y, _, _ = _problem(rng, sizes, N)
+    params["W1"][:, 0] = 0.0
+    params["b1"][0] = 0.0
+    return (params, X, y, *reference_forward(params, X))
 
 
 def _grads_dict(got, names) -> dict:
@@ -231,19 +264,33 @@ def check_backward_loop(backward_loop) -> None:
     __tracebackhide__ = True
     rng = np.random.default_rng(41)
     cases = [
-        ("L = 1 (softmax regression), N=6, 5 -> 3", [5, 3], 6),
-        ("L = 3, every layer 6 wide (square W), N=10", [6, 6, 6, 6], 10),
-        ("L = 2, N=8, 5 -> 4 -> 3", [5, 4, 3], 8),
-        ("L = 4, N=9, 7 -> 6 -> 5 -> 4 -> 3", [7, 6, 5, 4, 3], 9),
+        ("L = 1 (softmax regression), N=6, 5 -> 3", _problem(rng, [5, 3], 6)),
+        ("L = 3, every layer 6 wide (square W), N=10", _problem(rng, [6, 6, 6, 6], 10)),
+        ("L = 2, N=8, 5 -> 4 -> 3", _problem(rng, [5, 4, 3], 8)),
+        ("L = 4, N=9, 7 -> 6 -> 5 -> 4 -> 3", _problem(rng, [7, 6, 5, 4, 3], 9)),
+        ("L = 2, N=6, 5 -> 4 -> 3, logits of about 1000 on one row and O(1) on the others",
+         _large_logits(rng, 6, 5, 4, 3)),
+        ("L = 3, N=8, 5 -> 4 -> 4 -> 3, a dead unit: Z1 == 0 exactly in column 0",
+         _dead_unit(rng, [5, 4, 4, 3], 8)),
     ]
     check = Check("backward_loop", total=len(cases) + 1)
-    for description, sizes, N in cases:
+    for description, (params, _X, y, Z, A) in cases:
         with check.case(description):
-            params, X, y, Z, A = _problem(rng, sizes, N)
-            names = [f"{p}{i}" for i in range(1, len(sizes)) for p in "Wb"]
+            N = len(y)
+            names = [f"{p}{i}" for i in range(1, len(params) // 2 + 1) for p in "Wb"]
             got = _grads_dict(check.call(backward_loop, params, Z, A, y), names)
             want = reference_backward(params, Z, A, y)
-            wrong = {v: reference_backward(params, Z, A, y, v) for v in _LOOP_DIAG}
+            wrong = {}  # the mistakes' gradients, computed on the first mismatch only
+
+            def mistakes(k, want=want, wrong=wrong, args=(params, Z, A, y)):
+                if not wrong:
+                    wrong.update({v: reference_backward(*args, v) for v in _LOOP_DIAG})
+                return [
+                    (w[k], _LOOP_DIAG[v])
+                    for v, w in wrong.items()
+                    if not np.allclose(w[k], want[k], rtol=1e-6, atol=1e-12)
+                ]
+
             for k in names:
                 g = check.array(
                     got[k],
@@ -254,15 +301,12 @@ def check_backward_loop(backward_loop) -> None:
                     f"A[{int(k[1:]) - 1}].T @ delta_{k[1:]} uses the layer's input A[l-1] "
                     "(n_{l-1} columns), and delta_{l-1} = delta_l @ W_l.T.",
                 )
+                check.finite(g, _SOFTMAX_HINT, what=f"grads[{k!r}]")
                 check.close(
                     g,
                     want[k],
                     what=f"grads[{k!r}]",
-                    mistakes=[
-                        (w[k], _LOOP_DIAG[v])
-                        for v, w in wrong.items()
-                        if not np.allclose(w[k], want[k], rtol=1e-6, atol=1e-12)
-                    ],
+                    mistakes=lambda k=k: mistakes(k),
                     n=N,
                 )
     with check.case("float32 arrays in, float32 gradients out"):
@@ -554,6 +598,28 @@ def _subtle_layers(rng):
     return layers, [2]
 
 
+def _nudged_layers(rng, rel: float):
+    """A correct stack, except that the last Linear's bias gradient has a relative error
+    (helpers.gradcheck.relative_error) of about ``rel``: its largest entry moved."""
+    from helpers.layers import Linear, ReLU
+
+    class LinearNudged(Linear):
+        def backward(self, dout):
+            dx = super().backward(dout)
+            g = self.grads["b"].reshape(-1)
+            i = int(np.argmax(np.abs(g)))
+            g[i] += np.sign(g[i]) * 2 * rel * (np.abs(g).max() * (1 + rel))
+            return dx
+
+    LinearNudged.__name__ = LinearNudged.__qualname__ = "Linear"
+    layers = [
+        Linear(5, 4, rng=rng, dtype=np.float64),
+        ReLU(),
+        LinearNudged(4, 3, rng=rng, dtype=np.float64),
+    ]
+    return layers, [2] if rel > 1e-6 else []
+
+
 def _correct_layers(rng):
     from helpers.layers import Linear, Sigmoid
 
@@ -589,18 +655,33 @@ def check_broken_layers(broken_layers) -> None:
         ("a correct 3-layer stack", *_correct_layers(rng), (6, 5)),
         ("only the last Linear's dW 0.1% off", *_subtle_layers(rng), (6, 5)),
         ("the bug zoo (9 layers)", zoo, BUG_ZOO_ANSWER, (16, 12)),
+        ("the last Linear's db with a relative error of 1.6e-6, just above the threshold 1e-6",
+         *_nudged_layers(rng, 1.6e-6), (6, 5)),
+        ("the last Linear's db with a relative error of 7e-7, just below the threshold 1e-6",
+         *_nudged_layers(rng, 7e-7), (6, 5)),
     ]
-    check = Check("broken_layers", total=len(cases))
+    check = Check("broken_layers", total=len(cases) + 1)
+    drawn = []  # per case: whether the generator passed in was drawn from
     for description, layers, want, shape in cases:
         with check.case(description):
             x = rng.standard_normal(shape)
-            got = _as_indices(
-                check.call(broken_layers, layers, x, np.random.default_rng(0), copy=False)
-            )
+            given = np.random.default_rng(0)
+            got = _as_indices(check.call(broken_layers, layers, x, given, copy=False))
+            drawn.append(given.bit_generator.state != np.random.default_rng(0).bit_generator.state)
             if got == want:
                 continue
             n = len(layers)
-            if not want:
+            if "just above" in description and not got:
+                why = (
+                    "the threshold is too loose: a relative error of 1.6e-6 is above 1e-6 "
+                    "and must be reported; use max(errors.values()) > 1e-6."
+                )
+            elif "just below" in description and got == [2]:
+                why = (
+                    "the threshold is too strict: a relative error of 7e-7 is below 1e-6 and "
+                    "counts as agreement; use max(errors.values()) > 1e-6."
+                )
+            elif not want:
                 why = (
                     "this stack is correct, yet layers were reported. Is the threshold too "
                     "tight (a correct layer agrees to about 1e-9: use > 1e-6), was each layer "
@@ -632,6 +713,14 @@ def check_broken_layers(broken_layers) -> None:
             else:
                 why = "check every layer on its own input with check_layer, in order."
             raise CheckFailure(f"got {got}, expected {want}.\n  Likely mistake: {why}")
+    with check.case("the random directions come from the rng passed in"):
+        if not any(drawn):
+            raise CheckFailure(
+                "the rng argument was never drawn from. Likely mistake: a generator made "
+                "inside the function (e.g. np.random.default_rng(0)); pass the caller's on, "
+                "check_layer(layer, x, rng), so that the caller's seed decides the random "
+                "directions of every check."
+            )
     check.passed()
 
 

@@ -129,6 +129,17 @@ def _random_case(rng, shape, dtype, positive_state=0):
     return [a.astype(dtype) for a in (w, dw, *states)]
 
 
+def _velocity_cases(rng, specs, decay: str, state: str) -> list:
+    """The cases ``(description, (w, dw, state, lr, decay), dtype)`` of a one-state update
+    rule, one per ``(shape, dtype, lr, decay)`` of ``specs``, the state nonzero."""
+    cases = []
+    for shape, dtype, lr, d in specs:
+        w, dw, v, _ = _random_case(rng, shape, dtype)
+        cases.append((f"w {shape} {np.dtype(dtype).name}, lr {lr}, {decay} {d}, nonzero {state}",
+                      (w, dw, v, lr, d), dtype))
+    return cases
+
+
 # --------------------------------------------------------------------------------------
 # Exercise 1: momentum, cs231n's form
 # --------------------------------------------------------------------------------------
@@ -184,13 +195,12 @@ def check_momentum_step(momentum_step) -> None:
     """Exercise 1: ``momentum_step(w, dw, v, lr, mu)`` -> ``(w_new, v_new)`` with
     ``v_new = mu v - lr dw`` and ``w_new = w + v_new`` (new arrays, inputs unchanged)."""
     __tracebackhide__ = True
-    rng = np.random.default_rng(51)
-    cases = []
-    for shape, dtype, lr, mu in [((5,), np.float64, 0.1, 0.9), ((3, 4), np.float64, 0.05, 0.5),
-                                 ((4, 3), np.float32, 0.2, 0.8)]:
-        w, dw, v, _ = _random_case(rng, shape, dtype)
-        cases.append((f"w {shape} {np.dtype(dtype).name}, lr {lr}, mu {mu}, nonzero v",
-                      (w, dw, v, lr, mu), dtype))
+    cases = _velocity_cases(
+        np.random.default_rng(51),
+        [((5,), np.float64, 0.1, 0.9), ((3, 4), np.float64, 0.05, 0.5),
+         ((4, 3), np.float32, 0.2, 0.8)],
+        decay="mu", state="v",
+    )
     _step_check("momentum_step", momentum_step, cases, _momentum_ref, _MOMENTUM_MISTAKES,
                 ("w_new", "v_new"), "a division or an overflow? momentum only adds and scales.")
 
@@ -246,13 +256,12 @@ def check_ema_momentum_step(ema_momentum_step) -> None:
     """Exercise 2a: ``ema_momentum_step(w, dw, u, lr, beta)`` -> ``(w_new, u_new)`` with
     ``u_new = beta u + (1 - beta) dw`` and ``w_new = w - lr u_new``."""
     __tracebackhide__ = True
-    rng = np.random.default_rng(52)
-    cases = []
-    for shape, dtype, lr, beta in [((6,), np.float64, 0.5, 0.9), ((2, 5), np.float64, 0.3, 0.6),
-                                   ((3, 3), np.float32, 0.5, 0.7)]:
-        w, dw, u, _ = _random_case(rng, shape, dtype)
-        cases.append((f"w {shape} {np.dtype(dtype).name}, lr {lr}, beta {beta}, nonzero u",
-                      (w, dw, u, lr, beta), dtype))
+    cases = _velocity_cases(
+        np.random.default_rng(52),
+        [((6,), np.float64, 0.5, 0.9), ((2, 5), np.float64, 0.3, 0.6),
+         ((3, 3), np.float32, 0.5, 0.7)],
+        decay="beta", state="u",
+    )
     _step_check("ema_momentum_step", ema_momentum_step, cases, _ema_ref, _EMA_MISTAKES,
                 ("w_new", "u_new"), "a division or an overflow? the average only adds and scales.")
 
@@ -664,7 +673,7 @@ def check_steps_to_converge(steps_to_converge) -> None:
         Q, _ = np.linalg.qr(rng.standard_normal((2, 2)))
         H = Q @ np.diag([1.0, kappa]) @ Q.T
         cases.append((kappa, lr, mu, np.array(w0), (H + H.T) / 2))
-    check = Check("steps_to_converge", total=len(cases) + 1)
+    check = Check("steps_to_converge", total=len(cases) + 2)
     tol, max_steps = 1e-4, 5000
     for kappa, lr, mu, w0, H in cases:
         with check.case(f"kappa {kappa:g}, lr {lr:.4g}, mu {mu:.4g}, tol {tol}"):
@@ -693,6 +702,26 @@ def check_steps_to_converge(steps_to_converge) -> None:
                     raise CheckFailure(f"got {value:g} steps, expected {want}.\n  Likely "
                                        f"mistake: {why}")
             raise CheckFailure(f"got {value:g} steps, expected {want}.")
+    with check.case("max_steps just below and just above the steps needed"):
+        kappa, lr, mu, w0, H = cases[3]
+        need = _steps_ref(H, w0, lr, mu, tol, max_steps)
+        for limit, want in ((need - 1, need - 1), (need + 1, need)):
+            value = check.number(check.call(steps_to_converge, H, w0, lr, mu, tol, limit),
+                                 "the number of steps")
+            if value == want:
+                continue
+            if value > limit:
+                raise CheckFailure(
+                    f"with max_steps = {limit} got {value:g}, more than max_steps.\n  Likely "
+                    f"mistake: the loop runs past max_steps; take at most max_steps steps, "
+                    f"for k in range(1, max_steps + 1), then return max_steps.")
+            if value == limit:
+                raise CheckFailure(
+                    f"with max_steps = {limit} got {value:g} = max_steps, although |w| falls "
+                    f"below tol |w0| at step {need}.\n  Likely mistake: the loop stops before "
+                    f"step max_steps (range(1, max_steps - 1)?); try every step up to "
+                    f"max_steps: for k in range(1, max_steps + 1).")
+            raise CheckFailure(f"with max_steps = {limit} got {value:g}, expected {want}.")
     with check.case("a diverging rate (lr 2.5 / L) returns max_steps"):
         H = np.diag([1.0, 10.0])
         value = check.number(check.call(steps_to_converge, H, np.array([1.0, 1.0]), 0.25,

@@ -148,6 +148,21 @@ def _overflow_message(z: np.ndarray, err: str, what: str) -> str:
 # --------------------------------------------------------------------------------------
 
 
+def _stable_result(
+    check: Check, fn: Callable, z: np.ndarray, extreme: bool, finite_hint: str,
+    overflow_what: str, overflow_extra: str = "",
+) -> np.ndarray:
+    """``fn(z)`` as an array of z's shape and dtype, free of NaN and inf, computed without
+    any overflow warning when ``extreme`` (else a failure saying which of these went wrong)."""
+    __tracebackhide__ = True
+    err = _overflow(fn, z) if extreme else None
+    got = check.array(check.call(fn, z), shape=z.shape, dtype=z.dtype)
+    check.finite(got, hint=finite_hint)
+    if err is not None:
+        raise CheckFailure(_overflow_message(z, err, overflow_what) + overflow_extra)
+    return got
+
+
 def check_sigmoid(sigmoid) -> None:
     """Exercise 1: ``sigmoid(z)`` -> 1 / (1 + exp(-z)) elementwise, same shape and dtype,
     without overflow for any z (no warning at z = -1000 or +1000)."""
@@ -156,13 +171,11 @@ def check_sigmoid(sigmoid) -> None:
     check = Check("sigmoid", total=len(cases))
     for description, z, extreme in cases:
         with check.case(description):
-            err = _overflow(sigmoid, z) if extreme else None
-            got = check.call(sigmoid, z)
-            got = check.array(got, shape=z.shape, dtype=z.dtype)
-            check.finite(got, hint="an exponential overflowed to inf (inf / inf is NaN). "
-                         + _STABLE_HOW)
-            if err is not None:
-                raise CheckFailure(_overflow_message(z, err, "computing sigmoid(z)"))
+            got = _stable_result(
+                check, sigmoid, z, extreme,
+                finite_hint="an exponential overflowed to inf (inf / inf is NaN). " + _STABLE_HOW,
+                overflow_what="computing sigmoid(z)",
+            )
             check.close(got, _sigmoid(z), mistakes=_sigmoid_mistakes(z), generic=False)
     check.passed()
 
@@ -175,15 +188,13 @@ def check_sigmoid_grad(sigmoid_grad) -> None:
     check = Check("sigmoid_grad", total=len(cases))
     for description, z, extreme in cases:
         with check.case(description):
-            err = _overflow(sigmoid_grad, z) if extreme else None
-            got = check.call(sigmoid_grad, z)
-            got = check.array(got, shape=z.shape, dtype=z.dtype)
-            check.finite(got, hint="an exponential overflowed (e.g. exp(-z) / (1 + exp(-z))**2 "
-                         "is inf / inf at z = -1000). Compute s = sigmoid(z) stably, then "
-                         "s * (1 - s).")
-            if err is not None:
-                raise CheckFailure(_overflow_message(z, err, "computing sigmoid'(z)")
-                                   + " Then sigma'(z) = s * (1 - s).")
+            got = _stable_result(
+                check, sigmoid_grad, z, extreme,
+                finite_hint="an exponential overflowed (e.g. exp(-z) / (1 + exp(-z))**2 is "
+                "inf / inf at z = -1000). Compute s = sigmoid(z) stably, then s * (1 - s).",
+                overflow_what="computing sigmoid'(z)",
+                overflow_extra=" Then sigma'(z) = s * (1 - s).",
+            )
             s = _sigmoid(z)
             z64 = np.asarray(z, dtype=np.float64)
             check.close(
@@ -688,7 +699,7 @@ def check_choose_lambda(choose_lambda) -> None:
                 X = np.asarray(X)
                 markers = set(np.unique(np.asarray(X)[:, 0].round()).tolist()) if (
                     X.ndim == 2 and X.shape[1] == 4) else set()
-                calls.append((markers, reg))
+                calls.append((markers, reg, len(X) if X.ndim else 0))
                 if reg not in lambdas:
                     raise ValueError(f"reg={reg!r} is not one of the lambdas {lambdas}")
                 return _Model(reg, accuracy)
@@ -702,8 +713,8 @@ def check_choose_lambda(choose_lambda) -> None:
                 )
             value = check.number(got, what="the chosen lambda")
             best = lambdas[int(np.argmax(val_acc))]
-            if any(1.0 in m for m, _ in calls):
-                mixed = any(m == {0.0, 1.0} for m, _ in calls)
+            if any(1.0 in m for m, _, _ in calls):
+                mixed = any(m == {0.0, 1.0} for m, _, _ in calls)
                 raise CheckFailure(
                     "train was called with validation data"
                     + (" (training and validation stacked together)" if mixed else "")
@@ -711,7 +722,15 @@ def check_choose_lambda(choose_lambda) -> None:
                     "it can no longer tell how well the network does on new images: "
                     "train(X_tr, y_tr, reg=lam)."
                 )
-            regs = [r for _, r in calls]
+            short = sorted({n for _, _, n in calls if n != len(X_tr)})
+            if short:
+                raise CheckFailure(
+                    f"train was called with {short[0]} rows of the {len(X_tr)} training "
+                    f"examples. Likely mistake: a subset left over from debugging "
+                    f"(X_tr[:n]); train every network on the whole training split, "
+                    f"train(X_tr, y_tr, reg=lam)."
+                )
+            regs = [r for _, r, _ in calls]
             if value == best and sorted(set(regs)) == sorted(lambdas):
                 continue
             if not calls:

@@ -22,7 +22,7 @@ import numpy as np
 from helpers.checks import Check, CheckFailure, check_number
 
 __all__ = [
-    "check_answer_softmax_p3",
+    "check_answer_softmax_p2",
     "check_answer_uniform_loss",
     "check_answer_gradient_entry",
     "check_softmax",
@@ -51,7 +51,8 @@ VALIDATION_LOSSES = (1.859, 0.799, 0.397, 0.346, 0.330, 0.340, 0.397)
 #: The one of them with the lowest validation loss (chosen on validation, never on test).
 BEST_LEARNING_RATE = 0.5
 
-#: The MNIST part of check_train: one epoch, these settings, at least this test accuracy.
+#: The MNIST part of check_train: one epoch, these settings, at least this accuracy on the
+#: 10,000 validation images of the exercises' split (a self-check never scores the test set).
 MNIST_EPOCHS, MNIST_BATCH_SIZE, MNIST_LR, MNIST_MIN_ACCURACY = 1, 100, 0.5, 0.90
 
 _NAN_HINT_SOFTMAX = (
@@ -114,20 +115,20 @@ def _scalar(got, what: str, n: int | None = None) -> float:
 # --------------------------------------------------------------------------------------
 
 
-def check_answer_softmax_p3(answer) -> None:
-    """Exercise 1: p_3 of softmax([1, 2, 3]) to 4 decimals (0.6652)."""
+def check_answer_softmax_p2(answer) -> None:
+    """Exercise 1: p_2 (class 2) of softmax([1, 2, 3]) to 4 decimals (0.6652)."""
     __tracebackhide__ = True
     p = _softmax(np.array([1.0, 2.0, 3.0]))
     check_number(
         answer,
-        "answer_softmax_p3",
+        "answer_softmax_p2",
         float(p[2]),
         mistakes=[
             (
                 float(p[0]),
-                "that is p_1, the probability of the smallest logit; p_3 belongs to z_3 = 3.",
+                "that is p_0, the probability of the smallest logit; p_2 belongs to z_2 = 3.",
             ),
-            (float(p[1]), "that is p_2; p_3 belongs to the largest logit z_3 = 3."),
+            (float(p[1]), "that is p_1; p_2 belongs to the largest logit z_2 = 3."),
             (
                 0.5,
                 "3 / (1 + 2 + 3) normalises the logits themselves; softmax normalises their "
@@ -137,16 +138,16 @@ def check_answer_softmax_p3(answer) -> None:
             (1 / 3, "1/3 would be the answer for three equal logits."),
             (
                 1 / float(p[2]),
-                "that is 1/p_3: the denominator e^-2 + e^-1 + 1 after dividing by e^3; p_3 is "
+                "that is 1/p_2: the denominator e^-2 + e^-1 + 1 after dividing by e^3; p_2 is "
                 "its reciprocal.",
             ),
             (
                 math.log(float(p[2])),
-                "that is log p_3, the log-probability; the question asks for p_3 itself.",
+                "that is log p_2, the log-probability; the question asks for p_2 itself.",
             ),
         ],
         hint="Divide the numerator and the denominator by e^3, as in the hint: "
-        "p_3 = 1 / (e^-2 + e^-1 + 1).",
+        "p_2 = 1 / (e^-2 + e^-1 + 1).",
     )
 
 
