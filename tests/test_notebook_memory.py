@@ -90,8 +90,21 @@ def run_teardown(plugin, item, nextitem):
 
 
 @linux
+def test_a_notebook_over_the_limit_warns_by_default(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_NOTEBOOK_MEMORY", str(tmp_path / "mem.json"))
+    monkeypatch.delenv("COURSE_MEMORY_STRICT", raising=False)
+    monkeypatch.setattr(nm, "LIMIT_BYTES", 1024)  # this process is above 1 KiB
+    nb = FakeNotebook(os.getpid(), nm.ROOT / "notebooks" / "xx" / "big.ipynb")
+    with pytest.warns(pytest.PytestWarning, match="big.ipynb: the notebook's kernel peaked"):
+        run_teardown(nm.NotebookMemory(), types.SimpleNamespace(parent=nb), None)
+    record = json.loads((tmp_path / "mem.json").read_text())["notebooks"]
+    assert record["notebooks/xx/big.ipynb"]["peak_rss_bytes"] > 1024
+
+
+@linux
 def test_a_notebook_over_the_limit_fails_and_is_recorded(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_NOTEBOOK_MEMORY", str(tmp_path / "mem.json"))
+    monkeypatch.setenv("COURSE_MEMORY_STRICT", "1")
     monkeypatch.setattr(nm, "LIMIT_BYTES", 1024)  # this process is above 1 KiB
     nb = FakeNotebook(os.getpid(), nm.ROOT / "notebooks" / "xx" / "big.ipynb")
     cell1, cell2 = types.SimpleNamespace(parent=nb), types.SimpleNamespace(parent=nb)
