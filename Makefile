@@ -107,19 +107,19 @@ test-unit: $(STAMP)  ## only the unit and infrastructure tests (fast)
 test-notebooks: $(STAMP)  ## only nbval on every notebook
 	$(SERIAL_BLAS) $(BIN)/python -m pytest $(NBVAL) $(XDIST) $(NOTEBOOKS)
 
-# Outputs must not depend on the BLAS thread count or the CPU kernel. `make test` runs each
-# notebook with one BLAS thread on the machine's own kernels; this re-runs nbval with two
-# BLAS threads per notebook (a student's JupyterLab on a 2-core laptop), OpenBLAS's generic
-# Prescott kernels and NumPy's SIMD dispatch held back to the x86-64-v2 baseline: a stand-in
-# for another, older CPU. Two notebooks run side by side (PORTABLE_JOBS, JOBS by default):
-# four BLAS threads on two cores make each product slower, not different, since the results
-# do not depend on how the threads are scheduled. PORTABLE_THREADS=1 holds BLAS to one thread.
-PORTABLE_THREADS ?= 2
+# Outputs must not depend on the BLAS thread count or the CPU kernel. This re-runs nbval with
+# OpenBLAS's generic Prescott kernels and NumPy's SIMD dispatch held back to the x86-64-v2
+# baseline: a stand-in for another, older CPU. Two notebooks run side by side (PORTABLE_JOBS,
+# JOBS by default) with one BLAS thread each. PORTABLE_THREADS=2 PORTABLE_JOBS=1 runs them one
+# at a time with two threads instead (a student's JupyterLab on a 2-core laptop); do not give
+# two threads to two notebooks side by side on 2 cores: small products then slow down by an
+# order of magnitude (a 50-epoch cell went past nbval's 300 s limit).
+PORTABLE_THREADS ?= 1
 PORTABLE_JOBS    ?= $(JOBS)
 PORTABLE_ENV := OMP_NUM_THREADS=$(PORTABLE_THREADS) OPENBLAS_NUM_THREADS=$(PORTABLE_THREADS) \
 	OPENBLAS_CORETYPE=Prescott NPY_DISABLE_CPU_FEATURES="$$($(BIN)/python tools/cpu_features.py)"
 
-test-portable: $(STAMP)  ## nbval with 2 BLAS threads, another CPU kernel and baseline SIMD
+test-portable: $(STAMP)  ## nbval with another CPU kernel and baseline SIMD (1 BLAS thread each, 2 side by side)
 	$(PORTABLE_ENV) $(BIN)/python -m pytest $(NBVAL) \
 	  $(if $(filter-out 1,$(PORTABLE_JOBS)),-n $(PORTABLE_JOBS) --dist loadfile) $(NOTEBOOKS)
 
