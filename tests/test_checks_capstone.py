@@ -199,8 +199,8 @@ def test_shift_in_place_is_caught():
 
 # -- 4. early stopping ----------------------------------------------------------------------
 
-def es_loop(val_losses, patience):
-    best = 0
+def es_loop(val_losses, patience, first_best=0):
+    best = first_best
     for i, v in enumerate(val_losses):
         if v < val_losses[best]:
             best = i
@@ -458,14 +458,8 @@ def test_ece_with_bins_off_by_one_fails(shift):
 
 
 def test_early_stopping_single_epoch_and_late_best():
-    def initial_best_one(val_losses, patience):
-        best = 1
-        for i, v in enumerate(val_losses):
-            if v < val_losses[best]:
-                best = i
-            elif i - best >= patience:
-                return i, best
-        return len(val_losses) - 1, best
+    def initial_best_one(val_losses, patience):  # starts from epoch 1 as the best
+        return es_loop(val_losses, patience, first_best=1)
 
     with pytest.raises(CheckFailure):
         ch.check_early_stopping(initial_best_one)
