@@ -69,12 +69,21 @@ def _describe_cache(cache) -> str:
     return "None" if cache is None else f"a {type(cache).__name__}"
 
 
-def linear_forward(x, W, b) -> tuple[np.ndarray, tuple]:
+def linear_forward(x, W, b, *, out=None, check: bool = True) -> tuple[np.ndarray, tuple]:
     """Affine layer ``out = x @ W + b``.
 
     x: (N, D) float; W: (D, M) float; b: (M,) float.
     Returns ``out`` (N, M) and the cache ``(x, W)`` for :func:`linear_backward`.
+
+    ``out``: an optional (N, M) array of x's dtype to write the result into (returned), for
+    a training loop that reuses its buffers. ``check=False`` skips the input checks (shapes,
+    dtypes, NaN/inf: three passes over the data) for a caller that has validated its inputs
+    once and checks the loss; NaN or inf then simply propagate.
     """
+    if not check:
+        out = np.matmul(x, W, out=out)
+        out += b
+        return out, (x, W)
     x = _float_array(x, "x", 2, finite=True)
     W = _float_array(W, "W", 2, finite=True)
     b = _float_array(b, "b", 1, finite=True)
@@ -89,20 +98,25 @@ def linear_forward(x, W, b) -> tuple[np.ndarray, tuple]:
         )
     if b.shape[0] != W.shape[1]:
         raise ValueError(f"b must have shape ({W.shape[1]},) to match W {W.shape}, got {b.shape}")
-    out = x @ W
+    if out is not None and (out.shape != (x.shape[0], W.shape[1]) or out.dtype != x.dtype):
+        raise ValueError(f"out must be a {x.dtype} array of shape {(x.shape[0], W.shape[1])}, "
+                         f"got {out.dtype} {out.shape}")
+    out = np.matmul(x, W, out=out)
     out += b
     return out, (x, W)
 
 
 def linear_backward(
-    dout, cache, *, dW=None, db=None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    dout, cache, *, dW=None, db=None, dx=None, input_grad: bool = True
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
     """Gradients of the affine layer.
 
     dout: (N, M) upstream gradient dL/dout; cache: ``(x, W)`` from :func:`linear_forward`.
     Returns ``dx = dout @ W.T`` (N, D), ``dW = x.T @ dout`` (D, M) and
-    ``db = dout.sum(axis=0)`` (M,). ``dW``, ``db``: optional arrays of those shapes to write
-    the parameter gradients into (returned), instead of new ones.
+    ``db = dout.sum(axis=0)`` (M,). ``dW``, ``db``, ``dx``: optional arrays of those shapes
+    to write the gradients into (returned), instead of new ones. ``input_grad=False`` skips
+    dx (returned as None): the first layer of a network has nothing upstream that needs it,
+    and its ``dout @ W.T`` is as costly as the layer's forward product.
     """
     if not (
         isinstance(cache, tuple)
@@ -121,7 +135,7 @@ def linear_backward(
             f"dout must have the shape of the forward output {(x.shape[0], W.shape[1])}, "
             f"got {dout.shape}"
         )
-    dx = dout @ W.T
+    dx = np.matmul(dout, W.T, out=dx) if input_grad else None
     dW = np.matmul(x.T, dout, out=dW)
     if db is None or db.dtype == dout.dtype:
         db = dout.sum(axis=0, out=db)
@@ -130,22 +144,27 @@ def linear_backward(
     return dx, dW, db
 
 
-def relu_forward(x) -> tuple[np.ndarray, np.ndarray]:
+def relu_forward(x, *, out=None, mask=None, check: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Rectified linear unit ``out = max(x, 0)`` elementwise.
 
     x: float array of any shape. Returns ``out`` (same shape and dtype) and the cache, the
-    boolean mask ``x > 0`` that :func:`relu_backward` needs.
+    boolean mask ``x > 0`` that :func:`relu_backward` needs. ``out`` (x's shape and dtype)
+    and ``mask`` (x's shape, bool): optional arrays to write them into, for a training loop
+    that reuses its buffers; ``check=False`` skips the NaN/inf check (see
+    :func:`linear_forward`).
     """
-    x = _float_array(x, "x", finite=True)
-    mask = x > 0
-    return np.maximum(x, 0), mask
+    if check:
+        x = _float_array(x, "x", finite=True)
+    mask = np.greater(x, 0, out=mask)
+    return np.maximum(x, 0, out=out), mask
 
 
-def relu_backward(dout, cache) -> np.ndarray:
+def relu_backward(dout, cache, *, out=None) -> np.ndarray:
     """Gradient of the ReLU: ``dx = dout * 1[x > 0]``.
 
     The subgradient at exactly ``x == 0`` is taken as 0. dout: float, the shape of the
     forward input; cache: the mask from :func:`relu_forward`. Returns dx, same shape.
+    ``out``: an optional array of dout's shape and dtype for dx (it may be dout itself).
     """
     if not (isinstance(cache, np.ndarray) and cache.dtype == np.bool_):
         hint = " (the input x itself? pass the mask)" if isinstance(cache, np.ndarray) else ""
@@ -157,7 +176,7 @@ def relu_backward(dout, cache) -> np.ndarray:
     mask = cache
     if dout.shape != mask.shape:
         raise ValueError(f"dout must have the forward input's shape {mask.shape}, got {dout.shape}")
-    return dout * mask
+    return np.multiply(dout, mask, out=out)
 
 
 def softmax_cross_entropy(logits, labels, check: bool = True, smoothing: float = 0.0
@@ -342,17 +361,20 @@ class Linear(Layer):
         self.params = {"W": W.astype(dtype), "b": np.zeros(self.n_out, dtype)}
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
 
-    def forward(self, x) -> np.ndarray:
-        """x: (N, n_in) float. Returns (N, n_out); caches ``(x, W)``."""
-        out, self._cache = linear_forward(x, self.params["W"], self.params["b"])
+    def forward(self, x, *, out=None, check: bool = True) -> np.ndarray:
+        """x: (N, n_in) float. Returns (N, n_out); caches ``(x, W)``. ``out``, ``check``: as
+        for :func:`linear_forward` (Sequential's training step passes its buffers)."""
+        out, self._cache = linear_forward(x, self.params["W"], self.params["b"], out=out,
+                                          check=check)
         return out
 
-    def backward(self, dout) -> np.ndarray:
+    def backward(self, dout, *, out=None, input_grad: bool = True) -> np.ndarray | None:
         """dout: (N, n_out). Fills ``grads["W"]`` (n_in, n_out), ``grads["b"]`` (n_out,);
-        returns dx (N, n_in)."""
+        returns dx (N, n_in), written into ``out`` if given; None with ``input_grad=False``
+        (the network's first layer)."""
         # the gradients go straight into grads (no temporary of W's size per step)
         dx, _, _ = linear_backward(dout, self._need_cache(), dW=self.grads["W"],
-                                   db=self.grads["b"])
+                                   db=self.grads["b"], dx=out, input_grad=input_grad)
         return dx
 
     def __repr__(self) -> str:
@@ -362,14 +384,15 @@ class Linear(Layer):
 class ReLU(Layer):
     """``out = max(x, 0)`` elementwise (:func:`relu_forward`); no parameters."""
 
-    def forward(self, x) -> np.ndarray:
-        """x: float, any shape. Returns the same shape; caches the mask ``x > 0``."""
-        out, self._cache = relu_forward(x)
+    def forward(self, x, *, out=None, mask=None, check: bool = True) -> np.ndarray:
+        """x: float, any shape. Returns the same shape; caches the mask ``x > 0``. ``out``,
+        ``mask``, ``check``: as for :func:`relu_forward`."""
+        out, self._cache = relu_forward(x, out=out, mask=mask, check=check)
         return out
 
-    def backward(self, dout) -> np.ndarray:
-        """dout: the shape of x. Returns ``dout * 1[x > 0]``."""
-        return relu_backward(dout, self._need_cache())
+    def backward(self, dout, *, out=None) -> np.ndarray:
+        """dout: the shape of x. Returns ``dout * 1[x > 0]`` (into ``out`` if given)."""
+        return relu_backward(dout, self._need_cache(), out=out)
 
 
 class Sigmoid(Layer):

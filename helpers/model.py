@@ -25,7 +25,7 @@ import math
 import numpy as np
 
 from helpers.data import check_labels
-from helpers.layers import softmax_cross_entropy
+from helpers.layers import Linear, ReLU, softmax_cross_entropy
 
 INITS = ("he", "tutorial")
 
@@ -229,6 +229,16 @@ class TwoLayerNet:
 # --------------------------------------------------------------------------------------
 
 
+def _plain_kind(layer) -> type | None:
+    """Linear or ReLU for a layer of exactly that class whose methods are the class's own
+    (not replaced on the object, as a test or an exercise may do), else None: only those
+    are called with buffers by Sequential's training step."""
+    kind = type(layer)
+    if kind in (Linear, ReLU) and "forward" not in vars(layer) and "backward" not in vars(layer):
+        return kind
+    return None
+
+
 class Sequential:
     """A network as a list of layer objects applied in turn, then a loss layer.
 
@@ -312,6 +322,10 @@ class Sequential:
                     self.grads[f"{k}{number}"] = layer.grads[k]
         #: the keys of the L2-penalised parameters (weights only, never biases)
         self.weight_keys = [k for k in self.params if k.startswith("W")]
+        #: the training step's buffers, per batch size: {(layer index, name): array}
+        self._buffers: dict[int, dict] = {}
+        #: the backward pass of the training step stops at the first layer with parameters
+        self._first_param_layer = next(i for i, layer in enumerate(self.layers) if layer.params)
 
     def __repr__(self) -> str:
         from helpers.layers import Linear
@@ -397,11 +411,74 @@ class Sequential:
         _check_loss(loss)
         return loss, grads
 
+    # ----------------------------------------------------------------------------------
+    # The training step: the same layer objects, called with buffers and without re-checks
+    # ----------------------------------------------------------------------------------
+    def _buffer(self, n: int, key: tuple, shape: tuple, dtype) -> np.ndarray:
+        """The step's scratch array ``key`` for batch size n, allocated once and reused."""
+        bufs = self._buffers.get(n)
+        if bufs is None:
+            if len(self._buffers) >= 4:  # a training run uses one or two batch sizes
+                self._buffers.clear()
+            bufs = self._buffers[n] = {}
+        buf = bufs.get(key)
+        if buf is None or buf.shape != shape or buf.dtype != dtype:
+            buf = bufs[key] = np.empty(shape, dtype)
+        return buf
+
+    def _train_forward(self, X: np.ndarray) -> np.ndarray:
+        """The forward pass of a training step on checked X (N, D).
+
+        Linear and ReLU layers write into buffers kept per batch size, so a step allocates
+        no (N, H) arrays, and skip their input checks: X was checked once, consecutive sizes
+        at construction, and a NaN from diverged weights reaches the loss, which is checked.
+        Any other layer (Sigmoid, Dropout, one of your own) is called as it is, and the
+        layer after it checks what it returns.
+        """
+        n, out, trusted = len(X), X, True
+        for i, layer in enumerate(self.layers):
+            kind = _plain_kind(layer)
+            if kind is Linear:
+                buf = self._buffer(n, (i, "out"), (n, layer.n_out), out.dtype) if trusted else None
+                out = layer.forward(out, out=buf, check=not trusted)
+                trusted = True
+            elif kind is ReLU and trusted:
+                out = layer.forward(out, out=self._buffer(n, (i, "out"), out.shape, out.dtype),
+                                    mask=self._buffer(n, (i, "mask"), out.shape, np.bool_),
+                                    check=False)
+            else:
+                out = layer.forward(out)
+                trusted = False
+        return out
+
+    def _train_backward(self, dout: np.ndarray) -> None:
+        """The backward pass of a training step: fills every layer's ``grads``.
+
+        It stops at the first layer with parameters, and asks a Linear layer there for no
+        input gradient (nothing upstream needs dL/dX; it would cost as much as that layer's
+        forward product). Linear and ReLU write their input gradients into buffers.
+        """
+        n = len(dout)
+        for i in range(len(self.layers) - 1, self._first_param_layer - 1, -1):
+            layer = self.layers[i]
+            kind = _plain_kind(layer)
+            first = i == self._first_param_layer
+            if kind is Linear and dout.dtype == layer.dtype:
+                if first:
+                    layer.backward(dout, input_grad=False)
+                    return
+                dout = layer.backward(
+                    dout, out=self._buffer(n, (i, "dx"), (n, layer.n_in), dout.dtype))
+            elif kind is ReLU:
+                dout = layer.backward(dout, out=self._buffer(n, (i, "dx"), dout.shape, dout.dtype))
+            else:
+                dout = layer.backward(dout)
+
     def _loss(self, X: np.ndarray, y: np.ndarray, reg: float, grads: dict) -> float:
         """Forward and backward pass on checked X and y; fills ``self.grads`` and ``grads``."""
-        loss = self.loss_layer.forward(self._forward(X), y)
+        loss = self.loss_layer.forward(self._train_forward(X), y)
         _check_loss(loss)  # before the backward pass, which would only meet its NaNs
-        self.backward(self.loss_layer.backward())
+        self._train_backward(self.loss_layer.backward())
         if reg:
             weights = [self.params[k] for k in self.weight_keys]
             loss += 0.5 * reg * float(sum(np.vdot(W, W) for W in weights))

@@ -25,18 +25,23 @@ from helpers.sanity import check_real, check_writeable
 
 
 def _check(w, dw, config) -> dict:
-    if not isinstance(w, np.ndarray) or not np.issubdtype(w.dtype, np.floating):
+    # called for every parameter at every step: the common case (float arrays, a float
+    # learning rate) takes the cheap tests; the others get the same messages
+    if not isinstance(w, np.ndarray) or w.dtype.kind != "f":
         raise TypeError("w must be a float numpy array (it is updated in place)")
-    check_writeable({"w": w})  # helpers.sanity: a read-only w is named, with the fix
-    dw = np.asarray(dw)
+    if not w.flags.writeable:
+        check_writeable({"w": w})  # helpers.sanity: a read-only w is named, with the fix
+    if dw.__class__ is not np.ndarray:
+        dw = np.asarray(dw)
     if dw.shape != w.shape:
         raise ValueError(f"dw must have the shape of w {w.shape}, got {dw.shape}")
     config = {} if config is None else config
     if not isinstance(config, dict):
         raise TypeError(f"config must be a dict or None, got {type(config).__name__}")
-    config.setdefault("learning_rate", 1e-2)
-    lr = check_real(config["learning_rate"], "learning_rate")  # not a str, None, ...
-    if not np.isfinite(lr) or lr < 0:
+    lr = config.setdefault("learning_rate", 1e-2)
+    if lr.__class__ is not float:
+        lr = check_real(lr, "learning_rate")  # not a str, None, ...
+    if not (0 <= lr < math.inf):
         raise ValueError(f"learning_rate must be a finite number >= 0, got {lr}")
     return config
 

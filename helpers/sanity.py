@@ -171,11 +171,11 @@ def check_gradients(grads: Mapping, step: int | None = None) -> None:
     """Raise NonFiniteError (a ValueError and a FloatingPointError) naming the first
     parameter whose gradient holds NaN or inf, with how many entries are bad."""
     at = f" at step {step}" if step is not None else ""
-    for name, g in grads.items():
-        g = np.asarray(g)
-        with np.errstate(all="ignore"):
-            if g.dtype.kind != "f" or np.isfinite(g.sum()):
-                continue
+    with np.errstate(all="ignore"):  # one sum per gradient: NaN and inf survive a sum
+        arrays = [(name, np.asarray(g)) for name, g in grads.items()]
+        suspects = [(name, g) for name, g in arrays
+                    if g.dtype.kind == "f" and not math.isfinite(g.sum())]
+    for name, g in suspects:
         bad = ~np.isfinite(g)
         if not bad.any():
             continue  # the sum overflowed, the entries are fine

@@ -259,7 +259,13 @@ def fit(
 
     configs = {k: {**base_config, "learning_rate": lr} for k in model.params}
     if hasattr(model, "_loss"):
-        grads = {k: np.empty_like(v) for k, v in model.params.items()}
+        # a model that keeps its gradients (Sequential: the layers' own arrays) fills them
+        # in place; the others write into arrays of the parameters' shapes
+        own = getattr(model, "grads", None)
+        if isinstance(own, dict) and own.keys() == model.params.keys():
+            grads = dict(own)
+        else:
+            grads = {k: np.empty_like(v) for k, v in model.params.items()}
         step_loss = lambda Xb, yb: model._loss(Xb, yb, reg, grads)  # noqa: E731
     else:
         grads = None
