@@ -1016,27 +1016,46 @@ def read_kaggle_csv(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray | N
             + (f"; that folder holds {', '.join(near[:5])}" if near else "")
         )
     _check_csv_shape(path)
+    pixel_parts, label_parts, layout, rows = [], [], None, 0
     try:
-        frame = pd.read_csv(path)
+        # 10,000 rows at a time, each checked and kept as uint8: the whole file as one
+        # int64 frame (and its copies) would take about 0.85 GB for Kaggle's training file
+        for frame in pd.read_csv(path, chunksize=_CSV_CHUNK_ROWS):
+            if layout is None:
+                layout = _kaggle_layout(path, list(frame.columns))
+            if frame.empty:  # a header-only file gives one chunk without rows
+                continue
+            pixels, labels = _kaggle_chunk(path, frame, layout, rows)
+            pixel_parts.append(pixels)
+            label_parts.append(labels)
+            rows += len(frame)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError,
             EOFError, zlib.error) as exc:
         raise DataError(f"{path}: not a readable CSV file ({exc})") from exc
-    columns = list(frame.columns)
+    if layout is None:  # a header and no rows: pandas gives no chunk at all
+        _kaggle_layout(path, list(pd.read_csv(path, nrows=0).columns))
+    if rows == 0:
+        raise DataError(f"{path}: the file has a header but no rows")
+    pixels = np.concatenate(pixel_parts)
+    labels = np.concatenate(label_parts) if layout[2] else None
+    return pixels, labels
+
+
+#: Rows of a CSV file parsed at a time by :func:`read_kaggle_csv`.
+_CSV_CHUNK_ROWS = 10_000
+
+
+def _kaggle_layout(path: Path, columns: list) -> tuple[bool, list, bool]:
+    """From a CSV header: (drop a first index column?, the columns, has a label column?).
+
+    Raises DataError unless the columns are Kaggle's layout (see :func:`read_kaggle_csv`)."""
+    drop_index = False
     if columns and str(columns[0]).startswith("Unnamed: 0") and columns[1:2] in (
         ["label"], ["pixel0"], ["1x1"]
     ):
-        index = frame[columns[0]]
-        if pd.api.types.is_integer_dtype(index) and np.array_equal(index, np.arange(len(frame))):
-            frame = frame.drop(columns=columns[0])  # pandas' default index: harmless
-            columns = columns[1:]
-        else:
-            raise DataError(
-                f"{path}: the first column has no name and does not hold 0..N-1 (an index "
-                "written by to_csv without index=False?); expected 'label' or 'pixel0' first"
-            )
+        drop_index, columns = True, columns[1:]
     if columns[1:] == ROWCOL_COLUMNS and columns[:1] == ["label"] or columns == ROWCOL_COLUMNS:
         columns = columns[: len(columns) - NUM_PIXELS] + PIXEL_COLUMNS  # same order
-        frame.columns = columns
     has_label = bool(columns) and columns[0] == "label"
     expected = (["label"] if has_label else []) + PIXEL_COLUMNS
     if columns != expected:
@@ -1053,15 +1072,33 @@ def read_kaggle_csv(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray | N
             f"{path}: expected the Kaggle layout 'label, pixel0, ..., pixel783' (training) or "
             f"'pixel0, ..., pixel783' (test); {'; '.join(detail)}"
         )
-    if frame.empty:
-        raise DataError(f"{path}: the file has a header but no rows")
-    na = frame.isna()
-    if na.to_numpy().any():
-        row, col = np.argwhere(na.to_numpy())[0]
+    return drop_index, columns, has_label
+
+
+def _kaggle_chunk(path: Path, frame, layout: tuple, start: int
+                  ) -> tuple[np.ndarray, np.ndarray | None]:
+    """Check the rows ``start, start + 1, ...`` of a Kaggle CSV file, parsed as ``frame``;
+    return their pixels (uint8, (n, 784)) and labels (int64, (n,), or None)."""
+    import pandas as pd
+
+    drop_index, columns, has_label = layout
+    if drop_index:
+        index = frame[frame.columns[0]]
+        if not (pd.api.types.is_integer_dtype(index)
+                and np.array_equal(index, np.arange(start, start + len(frame)))):
+            raise DataError(
+                f"{path}: the first column has no name and does not hold 0..N-1 (an index "
+                "written by to_csv without index=False?); expected 'label' or 'pixel0' first"
+            )
+        frame = frame.drop(columns=frame.columns[0])  # pandas' default index: harmless
+    frame.columns = columns
+    na = frame.isna().to_numpy()
+    if na.any():
+        row, col = np.argwhere(na)[0]
         raise DataError(
-            f"{path}: empty cell in row {row + 1} column {columns[col]!r} "
-            f"({int(na.to_numpy().sum())} empty cells in all); expected a whole number in "
-            "every cell"
+            f"{path}: empty cell in row {start + row + 1} column {columns[col]!r} "
+            f"({int(na.sum())} empty cells in rows {start + 1}..{start + len(frame)}); "
+            "expected a whole number in every cell"
         )
     floats = [c for c, t in frame.dtypes.items() if pd.api.types.is_float_dtype(t)]
     if floats:  # whole numbers written as floats (12.0) are whole numbers
@@ -1075,7 +1112,7 @@ def read_kaggle_csv(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray | N
         if not pd.api.types.is_numeric_dtype(first):
             bad = first[pd.to_numeric(first, errors="coerce").isna()]
             if len(bad):
-                example = f", e.g. {str(bad.iloc[0])[:20]!r} in row {bad.index[0] + 1}"
+                example = f", e.g. {str(bad.iloc[0])[:20]!r} in row {start + bad.index[0] + 1}"
         raise DataError(
             f"{path}: column {non_integer[0]!r} holds {first.dtype} values{example} "
             f"(in {len(non_integer)} of {len(columns)} columns); expected whole numbers"
@@ -1084,8 +1121,8 @@ def read_kaggle_csv(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray | N
     if pixels.min() < 0 or pixels.max() > 255:
         row, col = np.argwhere((pixels < 0) | (pixels > 255))[0]
         raise DataError(
-            f"{path}: pixel value {pixels[row, col]} in row {row + 1} column 'pixel{col}'; "
-            "expected 0..255"
+            f"{path}: pixel value {pixels[row, col]} in row {start + row + 1} column "
+            f"'pixel{col}'; expected 0..255"
         )
     labels = None
     if has_label:
@@ -1093,7 +1130,8 @@ def read_kaggle_csv(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray | N
         bad = (labels < 0) | (labels >= NUM_CLASSES)
         if bad.any():
             row = int(np.argmax(bad))
-            raise DataError(f"{path}: label {labels[row]} in row {row + 1}; expected 0..9")
+            raise DataError(
+                f"{path}: label {labels[row]} in row {start + row + 1}; expected 0..9")
     return pixels.astype(np.uint8), labels
 
 
@@ -1101,35 +1139,47 @@ def read_kaggle_csv(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray | N
 _COMPRESSORS = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}
 
 
-def _encode_for(path: Path, text: str) -> bytes:
-    """The bytes to write for ``text`` at ``path``: compressed when the name says so."""
+def _compressor_for(path: Path):
+    """How a file written at ``path`` is compressed, by its suffix: None (plain), or a
+    function wrapping a binary file in a compressing writer. Refuses the archive formats
+    it cannot write (before anything is created)."""
     suffix = path.suffix.lower()
-    raw = text.encode("utf-8")
     if suffix == ".gz":
-        return gzip.compress(raw, mtime=0)
+        return lambda raw: gzip.GzipFile(fileobj=raw, mode="wb", mtime=0)
     if suffix == ".bz2":
         import bz2
 
-        return bz2.compress(raw)
+        return lambda raw: bz2.BZ2File(raw, "wb")
     if suffix == ".xz":
         import lzma
 
-        return lzma.compress(raw)
+        return lambda raw: lzma.LZMAFile(raw, "wb")
     if suffix in (".zip", ".zst", ".tar", ".tgz", ".7z", ".rar"):
         raise ValueError(
             f"{path}: cannot write a {suffix} file; use a .csv name, or .csv.gz, .csv.bz2 or "
             ".csv.xz to have it compressed"
         )
-    return raw
+    return None
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    payload = _encode_for(path, text)  # before anything is created
+def _atomic_write_text(path: Path, pieces) -> None:
+    """Write the text ``pieces`` (a str, or an iterable of str written in turn) to ``path``:
+    into a temporary file beside it, renamed over ``path`` only when complete, so a failure
+    leaves nothing half-written. Compressed when the name says so."""
+    compressor = _compressor_for(path)  # before anything is created
+    if isinstance(pieces, str):
+        pieces = [pieces]
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(payload)
+        with os.fdopen(fd, "wb") as raw:
+            out = compressor(raw) if compressor else raw
+            try:
+                for piece in pieces:
+                    out.write(piece.encode("utf-8"))
+            finally:
+                if compressor:
+                    out.close()  # the compressed stream's end (raw stays open)
         os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)
@@ -1151,11 +1201,20 @@ def write_kaggle_csv(
     flat = images.reshape(len(images), -1)
     if flat.shape[1] != NUM_PIXELS:
         raise ValueError(f"images must have 784 pixels each, got shape {images.shape}")
-    frame = pd.DataFrame(flat, columns=PIXEL_COLUMNS)
     if labels is not None:
-        frame.insert(0, "label", check_labels(labels, n=len(flat)))
+        labels = check_labels(labels, n=len(flat))
+
+    def pieces(rows: int = _CSV_CHUNK_ROWS):
+        # 10,000 rows of text at a time: the whole training file as one string (and its
+        # bytes) would hold about 0.35 GB
+        for start in range(0, max(len(flat), 1), rows):
+            frame = pd.DataFrame(flat[start : start + rows], columns=PIXEL_COLUMNS)
+            if labels is not None:
+                frame.insert(0, "label", labels[start : start + rows])
+            yield frame.to_csv(index=False, header=start == 0)
+
     path = Path(path)
-    _atomic_write_text(path, frame.to_csv(index=False))
+    _atomic_write_text(path, pieces())
     return path
 
 

@@ -265,3 +265,61 @@ def test_failed_rename_leaves_no_temporary_file(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         data.write_submission(tmp_path / "submission.csv", np.array([1, 2]))
     assert listing(tmp_path) == []
+
+
+# --------------------------------------------------------------------------------------
+# Files longer than one chunk (read and written 10,000 rows at a time)
+# --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    """Chunks of 7 rows, so a 20-row file spans three of them (the code path of a
+    60,000-row file, without writing one)."""
+    monkeypatch.setattr(data, "_CSV_CHUNK_ROWS", 7)
+    return 7
+
+
+@pytest.mark.parametrize("name", ["train.csv", "train.csv.gz"])
+def test_round_trip_across_chunks(tmp_path, small_chunks, name):
+    rng = np.random.default_rng(3)
+    images = rng.integers(0, 256, size=(20, 784), dtype=np.uint8)
+    labels = rng.integers(0, 10, size=20)
+    path = data.write_kaggle_csv(tmp_path / name, images, labels)
+    if name.endswith(".csv"):
+        lines = path.read_text().splitlines()
+        assert len(lines) == 21 and lines.count(lines[0]) == 1  # one header, 20 rows
+    back, back_labels = data.read_kaggle_csv(path)
+    np.testing.assert_array_equal(back, images)
+    np.testing.assert_array_equal(back_labels, labels)
+    assert listing(tmp_path) == [name]
+
+
+def test_errors_in_a_later_chunk_name_the_row_of_the_file(tmp_path, small_chunks):
+    columns, rows = rows_of(20)
+    rows[16][5] = "300"  # row 17 of the file, in the third chunk: pixel4
+    write(tmp_path / "bad.csv", columns, rows)
+    with pytest.raises(data.DataError, match=r"pixel value 300 in row 17 column 'pixel4'"):
+        data.read_kaggle_csv(tmp_path / "bad.csv")
+    columns, rows = rows_of(20)
+    rows[9][0] = "12"  # a label out of range in row 10, the second chunk
+    write(tmp_path / "label.csv", columns, rows)
+    with pytest.raises(data.DataError, match=r"label 12 in row 10;"):
+        data.read_kaggle_csv(tmp_path / "label.csv")
+    columns, rows = rows_of(20)
+    rows[14][3] = ""  # an empty cell in row 15
+    write(tmp_path / "empty.csv", columns, rows)
+    with pytest.raises(data.DataError, match=r"empty cell in row 15 column 'pixel2'"):
+        data.read_kaggle_csv(tmp_path / "empty.csv")
+
+
+def test_a_pandas_index_column_is_accepted_across_chunks(tmp_path, small_chunks):
+    columns, rows = rows_of(20)
+    write(tmp_path / "indexed.csv", [""] + columns, [[str(i)] + r for i, r in enumerate(rows)])
+    images, labels = data.read_kaggle_csv(tmp_path / "indexed.csv")
+    assert images.shape == (20, 784) and labels.shape == (20,)
+    # an index that restarts in a later chunk is not pandas' 0..N-1
+    write(tmp_path / "restart.csv", [""] + columns,
+          [[str(i % 10)] + r for i, r in enumerate(rows)])
+    with pytest.raises(data.DataError, match="does not hold 0..N-1"):
+        data.read_kaggle_csv(tmp_path / "restart.csv")
