@@ -249,3 +249,114 @@ def test_bad_input():
     with pytest.raises(FloatingPointError, match="overflowed"):
         model.params["W2"][:] = 1e308  # finite weights, infinite scores
         model.loss(X, y)
+
+
+# --------------------------------------------------------------------------------------
+# The training step (_loss): buffers, no re-checks, no input gradient for the first layer
+# --------------------------------------------------------------------------------------
+
+
+def _reference_grads(model, X, y):
+    """Gradients by the public, checked path: forward, loss layer, backward (new arrays)."""
+    loss = model.loss_layer.forward(model._forward(model._check_X(X)), y)
+    model.backward(model.loss_layer.backward())
+    return loss, {k: g.copy() for k, g in model.grads.items()}
+
+
+def _mixed(seed=0, dtype=np.float32):
+    """Linear, ReLU, Linear, Sigmoid, Dropout, Linear, ReLU, Linear: every kind of layer."""
+    from helpers.layers import Dropout
+
+    rng = np.random.default_rng(seed)
+    return Sequential([Linear(10, 12, rng=rng, dtype=dtype), ReLU(),
+                       Linear(12, 9, rng=rng, dtype=dtype), Sigmoid(), Dropout(0.3, rng=seed),
+                       Linear(9, 8, rng=rng, dtype=dtype), ReLU(),
+                       Linear(8, 3, rng=rng, dtype=dtype)])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_training_step_gives_the_public_paths_numbers_bit_for_bit(dtype):
+    X, y = blobs(n=40)
+    X = X.astype(dtype)
+    fast, slow = _mixed(dtype=dtype), _mixed(dtype=dtype)
+    for n in (40, 17, 40):  # two batch sizes, the first one again (buffers reused)
+        loss_fast, g_fast = fast.loss(X[:n], y[:n])
+        loss_slow, g_slow = _reference_grads(slow, X[:n], y[:n])
+        assert loss_fast == loss_slow
+        for k in g_slow:
+            np.testing.assert_array_equal(g_fast[k], g_slow[k], err_msg=k)
+
+
+def test_training_step_buffers_never_reach_the_caller():
+    model = make([10, 8, 8, 3], act=ReLU, dtype=np.float32)
+    X, y = blobs(n=32)
+    scores = model.scores(X)
+    before = scores.copy()
+    _, grads = model.loss(X[::-1].copy(), y[::-1].copy())
+    kept = {k: g.copy() for k, g in grads.items()}
+    model.loss(X, y)
+    np.testing.assert_array_equal(scores, before)  # scores are a fresh array
+    for k in kept:  # the returned grads are copies (loss without grads=)
+        np.testing.assert_array_equal(grads[k], kept[k])
+
+
+def test_training_step_skips_the_first_layers_input_gradient():
+    model = make([10, 8, 3], act=ReLU, dtype=np.float32)
+    calls = []
+    first = model.layers[0]
+    original = Linear.backward
+
+    class Spy(Linear):  # a subclass: Sequential calls its backward as it is
+        def backward(self, dout, **kw):
+            calls.append(kw)
+            return original(self, dout, **kw)
+
+    first.__class__ = Spy
+    X, y = blobs(n=16)
+    model.loss(X, y)
+    assert calls == [{}]  # a layer that is not exactly Linear gets the plain call
+    first.__class__ = Linear
+    dx = []
+    orig_lb = __import__("helpers.layers", fromlist=["linear_backward"]).linear_backward
+
+    def spy_lb(*a, **kw):
+        dx.append(kw.get("input_grad", True))
+        return orig_lb(*a, **kw)
+
+    import helpers.layers as layers_module
+
+    layers_module.linear_backward, saved = spy_lb, layers_module.linear_backward
+    try:
+        model.loss(X, y)
+    finally:
+        layers_module.linear_backward = saved
+    assert dx == [True, False]  # the last layer passes dx on, the first computes none
+
+
+def test_diverged_weights_are_reported_without_the_per_layer_checks():
+    model = make([10, 8, 3], act=ReLU, dtype=np.float32)
+    model.params["W1"][0, 0] = np.nan
+    X, y = blobs(n=16)
+    with pytest.raises(FloatingPointError, match="the scores overflowed"):
+        model.loss(X, y)
+    model.params["W1"][0, 0] = 0.0
+    model.params["W2"][...] = np.float32(1e30)
+    with pytest.raises(FloatingPointError, match="lower the learning rate"):
+        fit(model, X, y, epochs=1, batch_size=8, lr=0.1, rng=np.random.default_rng(0))
+
+
+def test_a_custom_layer_in_the_chain_is_checked_by_the_next_linear():
+    class Halve:  # a layer of your own that returns the wrong width
+        params, grads = {}, {}
+
+        def forward(self, x):
+            return x[:, : x.shape[1] // 2]
+
+        def backward(self, dout):
+            return dout
+
+    rng = np.random.default_rng(0)
+    model = Sequential([Linear(10, 8, rng=rng), ReLU(), Halve(), Linear(8, 3, rng=rng)])
+    X, y = blobs(n=16)
+    with pytest.raises(ValueError, match="x has 4 features per row but W expects 8"):
+        model.loss(X, y)
