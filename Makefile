@@ -62,8 +62,8 @@ NBVAL     := --nbval --nbval-current-env --nbval-cell-timeout=300 --nbval-saniti
 # `make test` runs in JOBS processes side by side (pytest-xdist, whole files to one process),
 # each with one BLAS thread: most of a notebook's time is Python and kernel start-up, which
 # one BLAS thread per core overlaps best. JOBS is 2 on a machine with two or more cores, else
-# 1 (then BLAS keeps the machine's threads); JOBS=1 runs serially. test-portable checks that
-# two BLAS threads print the same outputs.
+# 1 (then BLAS keeps the machine's threads); JOBS=1 runs serially, with the machine's BLAS
+# threads: the run that checks that two threads print the same outputs.
 NPROC := $(shell nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 JOBS  ?= $(if $(filter 0 1,$(NPROC)),1,2)
 XDIST  = $(if $(filter-out 1,$(JOBS)),-n $(JOBS) --dist loadfile)

@@ -12,13 +12,19 @@ another file) under a file lock, so pytest-xdist's workers may finish in any ord
 entry keeps when it was measured, and a notebook not run this time keeps its last figure.
 ``tools/bench.py`` reports them.
 
+Each entry also keeps the notebook's wall time in the run (``seconds``: from the setup of
+its first cell, which starts the kernel, to the end of its last), against the course's
+budget of :data:`TIME_LIMIT` seconds per notebook (:data:`CAPSTONE_TIME_LIMIT` for the
+capstone's); the summary line names the slowest notebooks and any over budget. Times are
+reported, never enforced: they depend on the machine and on what runs beside.
+
 A notebook whose peak exceeds :data:`LIMIT_BYTES` (1 GiB) gets a warning naming the figure,
 and the run's summary line lists the largest peaks. With ``COURSE_MEMORY_STRICT=1`` it fails
-instead (an error at the teardown of its last cell). Warning, not failing, is the default
-for now: three notebooks are above the limit (02/2 and 05/2 keep the tutorials' float64
-full-batch arrays, 06/2a the Kaggle CSVs and Fashion-MNIST), which issue 16 still has to fix. When the pid or ``/proc`` cannot be read
-(another OS, another nbval), nothing is measured and one warning says so: this never fails
-the suite.
+instead (an error at the teardown of its last cell). Warning, not failing, is the default:
+the largest notebooks (02/2 and 05/2, which hold the tutorials' float64 full-batch arrays)
+peak within 5% of the limit, and a kernel's own memory moves by that much between Python
+and library versions. When the pid or ``/proc`` cannot be read (another OS, another nbval),
+nothing is measured and one warning says so: this never fails the suite.
 """
 
 from __future__ import annotations
@@ -35,6 +41,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PATH = ROOT / "build" / "notebook_memory.json"
 LIMIT_BYTES = 1 << 30  # 1 GiB per notebook (course budget)
+TIME_LIMIT = 60.0  # seconds per notebook in the test run (course budget) ...
+CAPSTONE_TIME_LIMIT = 120.0  # ... and for the capstone's (notebooks/06-capstone)
+
+
+def time_limit(name: str) -> float:
+    """The time budget of the notebook ``name`` (a path relative to the course's root)."""
+    return CAPSTONE_TIME_LIMIT if "06-capstone" in Path(name).parts else TIME_LIMIT
 
 
 def json_path() -> Path:
@@ -108,6 +121,7 @@ class NotebookMemory:
     def __init__(self):
         self.warned = False
         self.started = time.time()
+        self.first_setup: dict[int, float] = {}  # id(notebook) -> perf_counter at its start
 
     def _notebook(self, item):
         parent = getattr(item, "parent", None)
@@ -121,6 +135,12 @@ class NotebookMemory:
             self.warned = True
             warnings.warn(pytest.PytestWarning(
                 f"notebook memory not measured: {why} (the suite goes on)"), stacklevel=2)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item):
+        parent = getattr(item, "parent", None)
+        if hasattr(parent, "nb"):  # an nbval notebook: its kernel starts in its first setup
+            self.first_setup.setdefault(id(parent), time.perf_counter())
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_teardown(self, item, nextitem):
@@ -139,7 +159,9 @@ class NotebookMemory:
             result = yield  # after a notebook's last cell, nbval stops its kernel here
         finally:
             if last and peak is not None:
-                self._record(self._name(parent), peak)
+                start = self.first_setup.pop(id(parent), None)
+                seconds = None if start is None else time.perf_counter() - start
+                self._record(self._name(parent), peak, seconds)
         if last and peak is not None and peak > LIMIT_BYTES:
             message = over_limit_message(self._name(parent), peak)
             if os.environ.get("COURSE_MEMORY_STRICT") == "1":
@@ -147,8 +169,9 @@ class NotebookMemory:
             warnings.warn(pytest.PytestWarning(message), stacklevel=1)
         return result
 
-    def _record(self, name: str, peak: int) -> None:
+    def _record(self, name: str, peak: int, seconds: float | None = None) -> None:
         record = {"peak_rss_bytes": peak, "peak_rss_mib": round(peak / 2**20, 1),
+                  "seconds": None if seconds is None else round(seconds, 1),
                   "measured": time.strftime("%Y-%m-%dT%H:%M:%S"), "unix_time": time.time(),
                   "worker": os.environ.get("PYTEST_XDIST_WORKER", "main")}
         try:
@@ -180,3 +203,15 @@ class NotebookMemory:
         where = where.relative_to(ROOT) if where.is_relative_to(ROOT) else where
         terminalreporter.write_line(f"notebook peak memory ({len(now)} notebooks, limit "
                                     f"{LIMIT_BYTES >> 20} MiB, {where}), largest: {top}")
+        timed = sorted(((r["seconds"], k) for k, r in data.items()
+                        if isinstance(r, dict) and r.get("unix_time", 0) >= self.started
+                        and isinstance(r.get("seconds"), int | float)), reverse=True)
+        if timed:
+            slow = ", ".join(f"{Path(k).parent.name}/{Path(k).stem} {t:.0f} s"
+                             for t, k in timed[:3])
+            over = [f"{Path(k).parent.name}/{Path(k).stem} ({t:.0f} s > {time_limit(k):.0f} s)"
+                    for t, k in timed if t > time_limit(k)]
+            terminalreporter.write_line(
+                f"notebook wall time (budget {TIME_LIMIT:.0f} s, capstone "
+                f"{CAPSTONE_TIME_LIMIT:.0f} s), slowest: {slow}"
+                + (f"; over budget: {', '.join(over)}" if over else "; none over budget"))

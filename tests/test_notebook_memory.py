@@ -129,3 +129,33 @@ def test_items_that_are_not_notebooks_are_left_alone(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_NOTEBOOK_MEMORY", str(tmp_path / "mem.json"))
     run_teardown(nm.NotebookMemory(), types.SimpleNamespace(parent=object()), None)
     assert not (tmp_path / "mem.json").exists()
+
+
+def test_time_budgets():
+    assert nm.time_limit("notebooks/05-optimisers/2-implementation.ipynb") == 60
+    assert nm.time_limit("notebooks/06-capstone/2a-appendix-analysis.ipynb") == 120
+
+
+@linux
+def test_the_wall_time_runs_from_the_first_setup_to_the_last_teardown(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_NOTEBOOK_MEMORY", str(tmp_path / "mem.json"))
+    clock = iter([100.0, 999.0, 142.5])  # first setup, second setup (ignored), last teardown
+    monkeypatch.setattr(nm.time, "perf_counter", lambda: next(clock))
+    nb = FakeNotebook(os.getpid(), nm.ROOT / "notebooks" / "xx" / "slow.ipynb")
+    cell1, cell2 = types.SimpleNamespace(parent=nb), types.SimpleNamespace(parent=nb)
+    plugin = nm.NotebookMemory()
+    plugin.pytest_runtest_setup(cell1)
+    plugin.pytest_runtest_setup(cell2)
+    run_teardown(plugin, cell1, cell2)
+    run_teardown(plugin, cell2, None)
+    record = json.loads((tmp_path / "mem.json").read_text())["notebooks"]
+    assert record["notebooks/xx/slow.ipynb"]["seconds"] == 42.5
+
+    lines = []
+    plugin.pytest_terminal_summary(types.SimpleNamespace(write_line=lines.append))
+    assert any("slowest: xx/slow 42 s" in line and "none over budget" in line for line in lines)
+    nm.merge(tmp_path / "mem.json", {"notebooks/xx/slow.ipynb": {
+        **record["notebooks/xx/slow.ipynb"], "seconds": 75.0}})
+    lines.clear()
+    plugin.pytest_terminal_summary(types.SimpleNamespace(write_line=lines.append))
+    assert any("over budget: xx/slow (75 s > 60 s)" in line for line in lines), lines

@@ -485,24 +485,39 @@ MEMORY_JSON = Path(__file__).resolve().parents[1] / "build" / "notebook_memory.j
 MEMORY_LIMIT = 1 << 30
 
 
-def notebook_memory(path: Path = MEMORY_JSON) -> float | None:
-    """Print the notebooks' peak resident memory from the last test run; return the largest."""
+def time_budget(name: str) -> float:
+    """The course's wall-time budget of a notebook in the test run (tests/notebook_memory.py)."""
+    return 120.0 if "06-capstone" in Path(name).parts else 60.0
+
+
+def notebook_memory(path: Path = MEMORY_JSON) -> tuple[float | None, tuple | None]:
+    """Print the notebooks' peak resident memory and wall time from the last test run.
+
+    Returns (the largest peak in bytes, (seconds, name, budget) of the notebook furthest
+    over or nearest to its time budget), each None when not measured."""
     try:
         whole = json.loads(path.read_text())
         data, limit = whole["notebooks"], int(whole.get("limit_bytes", MEMORY_LIMIT))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         print(f"  not measured: run make test first (it writes {path.name} in build/)")
-        return None
+        return None, None
     if not data:
         print("  not measured: run make test first")
-        return None
-    rows = sorted(((r["peak_rss_bytes"], k, r.get("measured", "?")) for k, r in data.items()),
-                  reverse=True)
-    print(f"  peak resident memory (VmHWM) of each notebook's kernel, limit {limit >> 20} MiB:")
-    for b, k, when in rows:
-        flag = "  OVER THE LIMIT" if b > limit else ""
-        print(f"    {b / 2**20:7.0f} MiB  {k}  ({when}){flag}")
-    return rows[0][0]
+        return None, None
+    rows = sorted(((r["peak_rss_bytes"], k, r.get("measured", "?"), r.get("seconds"))
+                   for k, r in data.items()), reverse=True)
+    print(f"  peak resident memory (VmHWM) and wall time of each notebook's kernel in the test "
+          f"run; limits {limit >> 20} MiB, 60 s (capstone 120 s):")
+    for b, k, when, sec in rows:
+        flag = "  OVER THE MEMORY LIMIT" if b > limit else ""
+        if isinstance(sec, int | float) and sec > time_budget(k):
+            flag += "  OVER THE TIME BUDGET"
+        t = f"{sec:5.0f} s" if isinstance(sec, int | float) else "    ? s"
+        print(f"    {b / 2**20:7.0f} MiB  {t}  {k}  ({when}){flag}")
+    timed = [(sec / time_budget(k), sec, k) for _, k, _, sec in rows
+             if isinstance(sec, int | float)]
+    worst = max(timed) if timed else None
+    return rows[0][0], None if worst is None else (worst[1], worst[2], time_budget(worst[2]))
 
 
 def cpu_isa() -> str:
@@ -608,14 +623,15 @@ def run(args) -> int:
     rules_table(topic02, bs, len(X), quick)
 
     print("\n== notebook memory (from the last make test)")
-    peak_mem = notebook_memory()
+    peak_mem, slowest = notebook_memory()
 
-    summary(ratios, reached, peak_mem, quick)
+    summary(ratios, reached, peak_mem, slowest, quick)
     print(f"\nbenchmark wall time {time.perf_counter() - start:.0f} s")
     return 0
 
 
-def summary(ratios: dict, reached: dict, peak_mem: float | None, quick: bool) -> None:
+def summary(ratios: dict, reached: dict, peak_mem: float | None, slowest: tuple | None,
+            quick: bool) -> None:
     """The course's targets, each with this run's figure."""
     note = " (--quick: fewer rounds and epochs, indicative only)" if quick else ""
     print(f"\n== targets{note}")
@@ -646,6 +662,13 @@ def summary(ratios: dict, reached: dict, peak_mem: float | None, quick: bool) ->
     rows.append(("peak notebook memory", "<= 1024 MiB",
                  f"{peak_mem / 2**20:.0f} MiB" if peak_mem else "not measured",
                  None if peak_mem is None else peak_mem <= MEMORY_LIMIT))
+    if slowest is None:
+        rows.append(("notebook wall time in the test run", "60 s / 120 s", "not measured", None))
+    else:
+        sec, name, budget = slowest
+        rows.append(("notebook wall time, nearest its budget", f"<= {budget:.0f} s",
+                     f"{sec:.0f} s {Path(name).parent.name[:2]}/{Path(name).stem[:14]}",
+                     sec <= budget))
     for what, target, got, ok in rows:
         mark = {True: "met", False: "NOT MET", None: "-"}[ok]
         print(f"  {what:48s} {target:>12s}  {got:>22s}  {mark}")
