@@ -26,7 +26,9 @@ MNIST data (60,000 training / 10,000 test images) it measures
    to 1024, batch sizes 32 to 1024 and depths 1 to 4, with one and with two BLAS threads
    (each a part-epoch of a fixed number of steps, extrapolated to 60,000 images, the GEMMs
    alone timed on the same shapes right after it);
-7. the update rules of helpers.optim: time per step for the 784-256-10 network's parameters,
+7. one 784-256-10 epoch taken apart (batch gather, forward and backward pass with its GEMMs
+   alone, gradient check, update), with one and with two BLAS threads; and the update rules
+   of helpers.optim: time per step for the 784-256-10 network's parameters,
    and that time over an epoch as a share of the epoch;
 8. the peak resident memory of every notebook, as measured by the last `make test`
    (build/notebook_memory.json, written by tests/notebook_memory.py);
@@ -57,10 +59,9 @@ from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from helpers import data  # noqa: E402
+from helpers import data, train  # noqa: E402
 from helpers.model import TwoLayerNet, mlp  # noqa: E402
 from helpers.optim import RULES, sgd  # noqa: E402
-from helpers import train  # noqa: E402
 from helpers.train import evaluate, fit  # noqa: E402
 
 # The tutorial recipe: their architecture and initialisation, full-batch gradient descent.
@@ -451,6 +452,50 @@ def scaling_table(X, y, quick: bool) -> None:
         tqdm.write(line)
 
 
+def step_breakdown(X, y, batch_size: int, quick: bool) -> None:
+    """Where a 784-256-10 epoch goes, with 1 and 2 BLAS threads: fit's step taken apart
+    into its calls (the same functions fit calls, each timed over the epoch's batches)."""
+    from helpers.sanity import check_gradients
+
+    n = len(X) if not quick else 16384
+    steps = n // batch_size
+    print(f"  784-256-10, batch {batch_size}, momentum, {steps} steps (ms per {n:,} images); "
+          "the forward and backward pass's GEMMs alone timed on the same shapes")
+    print("  threads  gather  forward+backward (its GEMMs, the rest)  gradient check  "
+          "update  total")
+    for threads in (1, 2):
+        with threadpool_limits(limits=threads, user_api="blas"):
+            net = numpy_model((784, 256, 10))
+            grads = net.zero_grads()
+            configs = {k: {"learning_rate": 0.01, "momentum": 0.9} for k in net.params}
+            rule = RULES["momentum"]
+            order = np.random.default_rng(SEED).permutation(len(X))[: steps * batch_size]
+            Xb = np.empty((batch_size, X.shape[1]), X.dtype)
+            yb = np.empty(batch_size, y.dtype)
+            t = dict.fromkeys(("gather", "loss", "check", "update"), 0.0)
+            for i in range(steps):
+                idx = order[i * batch_size : (i + 1) * batch_size]
+                t0 = time.perf_counter()
+                np.take(X, idx, axis=0, out=Xb, mode="clip")
+                np.take(y, idx, out=yb, mode="clip")
+                t1 = time.perf_counter()
+                net._loss(Xb, yb, 0.0, grads)
+                t2 = time.perf_counter()
+                check_gradients(grads, i)
+                t3 = time.perf_counter()
+                for k, w in net.params.items():
+                    rule(w, grads[k], configs[k])
+                t4 = time.perf_counter()
+                for key, dt in zip(t, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
+                    t[key] += dt
+            time.sleep(PAUSE / 3)
+            gemm = sum(gemm_time(X[order], batch_size, steps=steps).values())
+        ms = {k: v * 1e3 for k, v in t.items()}
+        print(f"  {threads:7d}  {ms['gather']:6.0f}  {ms['loss']:16.0f} ({gemm * 1e3:4.0f}, "
+              f"{ms['loss'] - gemm * 1e3:4.0f})  {'':14s}{ms['check']:6.0f}  "
+              f"{ms['update']:6.0f}  {sum(ms.values()):5.0f}")
+
+
 def rules_table(epoch_seconds: float | None, batch_size: int, n: int, quick: bool) -> None:
     """Time per step of each update rule on 784-256-10's parameters, and over an epoch."""
     rng = np.random.default_rng(0)
@@ -617,6 +662,9 @@ def run(args) -> int:
 
     print("\n== scaling table: s per epoch (60,000 images), GEMM-only s, share of the GEMM bound")
     scaling_table(X, y, quick)
+
+    print("\n== one epoch taken apart: where the time between the matrix products goes")
+    step_breakdown(X, y, bs, quick)
 
     print("\n== update rules: time per step (all four parameters of 784-256-10)")
     topic02 = ratios.get("topic-02 recipe", {}).get("numpy")
