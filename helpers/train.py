@@ -28,8 +28,8 @@ SCHEDULES = ("constant", "cosine", "linear", "step")
 
 #: The course's fast recipe for the 784-256-10 network (topic 05's implementation notebook
 #: shows each ingredient on the validation split): fit's keywords. Nesterov momentum 0.9, a
-#: batch of 256 with a peak rate of 0.5, reached by a linear warm-up over the first 70 steps
-#: (0.3 of an epoch of 50,000 images), then cosine decay to 0. Train it with
+#: batch of 256 with a peak rate of 0.5, and cosine decay to 0 with a linear warm-up over
+#: the first 70 steps (about a third of an epoch of 50,000 images, 196 steps). Train it with
 #: ``TwoLayerNet(label_smoothing=FAST_LABEL_SMOOTHING)``.
 FAST_RECIPE = dict(batch_size=256, lr=0.5, update_rule="nesterov",
                    optim_config={"momentum": 0.9}, schedule="cosine", warmup=70)
