@@ -154,7 +154,8 @@ def classification_report(y_true, y_pred, digits: int = 2, num_classes: int = 10
     def row(name, p, r, f, s) -> str:
         return f"{name:>{width}} " + num(p) + num(r) + num(f) + f" {s:>9}\n"
 
-    lines = f"{'':>{width}} " + "".join(f" {h:>9}" for h in ("precision", "recall", "f1-score", "support"))
+    heads = ("precision", "recall", "f1-score", "support")
+    lines = f"{'':>{width}} " + "".join(f" {h:>9}" for h in heads)
     lines += "\n\n"
     for k, name in enumerate(names):
         lines += row(name, m["precision"][k], m["recall"][k], m["f1"][k], support[k])

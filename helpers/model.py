@@ -279,7 +279,8 @@ class Sequential:
                     f"layers[{i}] is a loss layer; pass it as Sequential(layers, loss=...), "
                     "not inside the list"
                 )
-            missing = [a for a in ("params", "grads", "forward", "backward") if not hasattr(layer, a)]
+            missing = [a for a in ("params", "grads", "forward", "backward")
+                       if not hasattr(layer, a)]
             if missing:
                 raise TypeError(
                     f"layers[{i}] ({type(layer).__name__}) is not a layer: it lacks "
@@ -293,7 +294,7 @@ class Sequential:
         linears = [layer for layer in layers if isinstance(layer, Linear)]
         if not linears:
             raise ValueError("layers holds no Linear layer: nothing to learn")
-        for a, b in zip(linears, linears[1:]):
+        for a, b in zip(linears, linears[1:], strict=False):
             if a.n_out != b.n_in:
                 raise ValueError(
                     f"consecutive Linear layers do not fit: {a!r} gives {a.n_out} features "
@@ -301,11 +302,13 @@ class Sequential:
                 )
         dtypes = {layer.dtype for layer in linears}
         if len(dtypes) > 1:
-            raise TypeError(f"all Linear layers must share one dtype, got {sorted(map(str, dtypes))}")
+            raise TypeError(
+                f"all Linear layers must share one dtype, got {sorted(map(str, dtypes))}")
         if loss is None:  # labels are checked by loss() (and once by fit), not per batch
             loss = SoftmaxCrossEntropy(check=False)
         if not (hasattr(loss, "forward") and hasattr(loss, "backward")):
-            raise TypeError(f"loss must be a loss layer such as SoftmaxCrossEntropy(), got {loss!r}")
+            raise TypeError(
+                f"loss must be a loss layer such as SoftmaxCrossEntropy(), got {loss!r}")
 
         self.layers = list(layers)
         self.loss_layer = loss
@@ -482,7 +485,7 @@ class Sequential:
         if reg:
             weights = [self.params[k] for k in self.weight_keys]
             loss += 0.5 * reg * float(sum(np.vdot(W, W) for W in weights))
-            for k, W in zip(self.weight_keys, weights):
+            for k, W in zip(self.weight_keys, weights, strict=True):
                 self.grads[k] += reg * W
         for k, g in self.grads.items():
             if grads[k] is not g:

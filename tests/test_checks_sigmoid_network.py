@@ -216,7 +216,7 @@ def make_choose(on="val", pick=np.argmax, ret=None, train_on="train", pass_reg=T
 def layer_grad_norms(model, X, y):
     _, grads = model.loss(X, y)
     L = sum(k.startswith("W") for k in grads)
-    return np.array([np.linalg.norm(grads[f"W{l}"]) for l in range(1, L + 1)])
+    return np.array([np.linalg.norm(grads[f"W{li}"]) for li in range(1, L + 1)])
 
 
 def layer_grad_norms_list(model, X, y):
@@ -475,7 +475,7 @@ GLOROT_MISTAKES = [
     (make_glorot(draw=lambda r, a, s: r.uniform(0, a, size=s)), ["not centred"]),
     (make_glorot(dtype=np.float64), ["dtype"]),
     (make_glorot(shape=lambda i, o: (o, i)), ["transposed"]),
-    (make_glorot(draw=lambda r, a, s: np.random.uniform(-a, a, size=s)), ["global state"]),
+    (make_glorot(draw=lambda r, a, s: np.random.uniform(-a, a, size=s)), ["global state"]),  # noqa: NPY002 (the mistake)
     (make_glorot(draw=lambda r, a, s: np.random.default_rng(0).uniform(-a, a, size=s)),
      ["ignored"]),
     (make_glorot(ret=lambda W: (W, np.zeros(W.shape[1]))), ["only the weight matrix"]),

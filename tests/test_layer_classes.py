@@ -140,7 +140,8 @@ def test_linear_calls_the_functions_and_fills_grads_in_place(rng):
     want, cache = linear_forward(x, W, b)
     np.testing.assert_array_equal(out, want)
     dx = layer.backward(dout)
-    for got, ref in zip((dx, layer.grads["W"], layer.grads["b"]), linear_backward(dout, cache)):
+    for got, ref in zip((dx, layer.grads["W"], layer.grads["b"]), linear_backward(dout, cache),
+                        strict=True):
         np.testing.assert_array_equal(got, ref)
     # the arrays are still the same objects (a container that holds them sees the update)
     assert layer.grads["W"] is gW and layer.grads["b"] is gb

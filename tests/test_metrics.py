@@ -160,7 +160,7 @@ def test_precision_recall_f1_equals_sklearn(seed):
     p[p == 3] = 4  # class 3 never predicted: precision 0 both ways
     m = precision_recall_f1(y, p)
     want = sk.precision_recall_fscore_support(y, p, labels=range(10), zero_division=0)
-    for got, ref in zip((m["precision"], m["recall"], m["f1"], m["support"]), want):
+    for got, ref in zip((m["precision"], m["recall"], m["f1"], m["support"]), want, strict=True):
         np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-15)
 
 

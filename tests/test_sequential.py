@@ -16,7 +16,7 @@ def make(sizes, act=Sigmoid, init="glorot", seed=0, dtype=np.float64):
     """Linear, act, Linear, act, ..., Linear for layer sizes [D, n1, ..., C]."""
     rng = np.random.default_rng(seed)
     layers = []
-    for i, (a, b) in enumerate(zip(sizes, sizes[1:])):
+    for i, (a, b) in enumerate(zip(sizes, sizes[1:], strict=False)):
         layers.append(Linear(a, b, init=init, rng=rng, dtype=dtype))
         if i < len(sizes) - 2:
             layers.append(act())
@@ -153,7 +153,8 @@ def test_sequential_from_two_layer_net_weights_is_exactly_equal(dtype):
     net.params["b1"][:] = r.normal(scale=0.5, size=9)
     net.params["b2"][:] = r.normal(scale=0.5, size=4)
     r = np.random.default_rng(99)
-    model = Sequential([Linear(12, 9, rng=r, dtype=dtype), ReLU(), Linear(9, 4, rng=r, dtype=dtype)])
+    model = Sequential([Linear(12, 9, rng=r, dtype=dtype), ReLU(),
+                        Linear(9, 4, rng=r, dtype=dtype)])
     for k in net.params:
         model.params[k][...] = net.params[k]
     X, y = batch(n=20, D=12)

@@ -673,7 +673,7 @@ def _lambda_problem(lambdas, val_acc, train_acc, n_tr=50, n_val=40):
     X_tr, y_tr = data(0, n_tr, 1)
     X_val, y_val = data(1, n_val, 2)
     accuracy = {}
-    for lam, va, tr in zip(lambdas, val_acc, train_acc):
+    for lam, va, tr in zip(lambdas, val_acc, train_acc, strict=True):
         accuracy[("val", lam)] = va
         accuracy[("train", lam)] = tr
     return X_tr, y_tr, X_val, y_val, accuracy
@@ -695,14 +695,16 @@ def check_choose_lambda(choose_lambda) -> None:
             X_tr, y_tr, X_val, y_val, accuracy = _lambda_problem(lambdas, val_acc, train_acc)
             calls = []
 
+            # train reads this case's calls, lambdas and accuracy: it is called only
+            # within this iteration (hence the noqa: B023 below)
             def train(X, y, reg=0.0):
                 X = np.asarray(X)
                 markers = set(np.unique(np.asarray(X)[:, 0].round()).tolist()) if (
                     X.ndim == 2 and X.shape[1] == 4) else set()
-                calls.append((markers, reg, len(X) if X.ndim else 0))
-                if reg not in lambdas:
-                    raise ValueError(f"reg={reg!r} is not one of the lambdas {lambdas}")
-                return _Model(reg, accuracy)
+                calls.append((markers, reg, len(X) if X.ndim else 0))  # noqa: B023
+                if reg not in lambdas:  # noqa: B023
+                    raise ValueError(f"reg={reg!r} is not one of the lambdas {lambdas}")  # noqa: B023
+                return _Model(reg, accuracy)  # noqa: B023
 
             got = check.call(choose_lambda, train, list(lambdas), X_tr, y_tr, X_val, y_val)
             if isinstance(got, tuple | list | dict | np.ndarray) and not np.ndim(got) == 0:
@@ -759,7 +761,8 @@ def check_choose_lambda(choose_lambda) -> None:
             ]
             for value_w, why in mistakes:
                 if value_w != best and abs(value - value_w) < 1e-12:
-                    raise CheckFailure(f"chose {value:g}, expected {best:g}.\n  Likely mistake: {why}")
+                    raise CheckFailure(
+                        f"chose {value:g}, expected {best:g}.\n  Likely mistake: {why}")
             raise CheckFailure(
                 f"chose {value:g}, expected {best:g}, the lambda with the highest validation "
                 f"accuracy."
@@ -779,7 +782,7 @@ def _norm_model(depth: int, seed: int):
     r = np.random.default_rng(seed)
     sizes = [6] + [5] * depth + [4]
     layers = []
-    for i, (a, b) in enumerate(zip(sizes, sizes[1:])):
+    for i, (a, b) in enumerate(zip(sizes, sizes[1:], strict=False)):
         layers.append(Linear(a, b, init="glorot", rng=r, dtype=np.float64))
         if i < depth:
             layers.append(Sigmoid())
@@ -817,7 +820,7 @@ def check_layer_grad_norms(layer_grad_norms) -> None:
                 raise CheckFailure(f"returned one number; return {L} norms, one per Linear layer.")
             norms = norms.reshape(-1)
             _, grads = model.loss(X, y)
-            keys = [f"W{l}" for l in range(1, L + 1)]
+            keys = [f"W{li}" for li in range(1, L + 1)]
             want = np.array([np.linalg.norm(grads[k]) for k in keys])
             if len(norms) == 2 * L:
                 raise CheckFailure(
@@ -843,7 +846,7 @@ def check_layer_grad_norms(layer_grad_norms) -> None:
                      "(next to the input)."),
                     (want**2, "squared norms: the Frobenius norm is the square root of the sum "
                      "of squares, np.linalg.norm(G)."),
-                    (np.array([np.linalg.norm(grads[f"b{l}"]) for l in range(1, L + 1)]), "those "
+                    (np.array([np.linalg.norm(grads[f"b{li}"]) for li in range(1, L + 1)]), "those "
                      "are the biases' gradients; take the weights' dL/dW_l."),
                     (np.array([np.abs(grads[k]).max() for k in keys]), "the largest entry is not "
                      "the norm: the Frobenius norm is np.linalg.norm(G), sqrt((G**2).sum())."),
