@@ -1032,9 +1032,7 @@ def read_kaggle_csv(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray | N
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError,
             EOFError, zlib.error) as exc:
         raise DataError(f"{path}: not a readable CSV file ({exc})") from exc
-    if layout is None:  # a header and no rows: pandas gives no chunk at all
-        _kaggle_layout(path, list(pd.read_csv(path, nrows=0).columns))
-    if rows == 0:
+    if rows == 0:  # a header and no rows (pandas gives one empty chunk)
         raise DataError(f"{path}: the file has a header but no rows")
     pixels = np.concatenate(pixel_parts)
     labels = np.concatenate(label_parts) if layout[2] else None
@@ -1133,10 +1131,6 @@ def _kaggle_chunk(path: Path, frame, layout: tuple, start: int
             raise DataError(
                 f"{path}: label {labels[row]} in row {start + row + 1}; expected 0..9")
     return pixels.astype(np.uint8), labels
-
-
-#: How a written file is compressed, by the suffix of its name.
-_COMPRESSORS = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}
 
 
 def _compressor_for(path: Path):

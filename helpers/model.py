@@ -259,7 +259,7 @@ class Sequential:
     """
 
     def __init__(self, layers, loss=None):
-        from helpers.layers import Layer, Linear, SoftmaxCrossEntropy
+        from helpers.layers import Layer, SoftmaxCrossEntropy
 
         if isinstance(layers, Layer) or not isinstance(layers, list | tuple):
             raise TypeError(
@@ -331,8 +331,6 @@ class Sequential:
         self._first_param_layer = next(i for i, layer in enumerate(self.layers) if layer.params)
 
     def __repr__(self) -> str:
-        from helpers.layers import Linear
-
         sizes = [self.D] + [layer.n_out for layer in self.layers if isinstance(layer, Linear)]
         names = ", ".join(type(layer).__name__ for layer in self.layers)
         return f"Sequential({'-'.join(map(str, sizes))}: {names})"

@@ -301,37 +301,33 @@ def test_training_step_buffers_never_reach_the_caller():
         np.testing.assert_array_equal(grads[k], kept[k])
 
 
-def test_training_step_skips_the_first_layers_input_gradient():
-    model = make([10, 8, 3], act=ReLU, dtype=np.float32)
-    calls = []
-    first = model.layers[0]
-    original = Linear.backward
-
-    class Spy(Linear):  # a subclass: Sequential calls its backward as it is
-        def backward(self, dout, **kw):
-            calls.append(kw)
-            return original(self, dout, **kw)
-
-    first.__class__ = Spy
-    X, y = blobs(n=16)
-    model.loss(X, y)
-    assert calls == [{}]  # a layer that is not exactly Linear gets the plain call
-    first.__class__ = Linear
-    dx = []
-    orig_lb = __import__("helpers.layers", fromlist=["linear_backward"]).linear_backward
-
-    def spy_lb(*a, **kw):
-        dx.append(kw.get("input_grad", True))
-        return orig_lb(*a, **kw)
-
+def test_training_step_skips_the_first_layers_input_gradient(monkeypatch):
     import helpers.layers as layers_module
 
-    layers_module.linear_backward, saved = spy_lb, layers_module.linear_backward
-    try:
-        model.loss(X, y)
-    finally:
-        layers_module.linear_backward = saved
-    assert dx == [True, False]  # the last layer passes dx on, the first computes none
+    model = make([10, 8, 3], act=ReLU, dtype=np.float32)
+    X, y = blobs(n=16)
+    asked, original = [], layers_module.linear_backward
+
+    def spy(*args, **kwargs):
+        asked.append(kwargs.get("input_grad", True))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(layers_module, "linear_backward", spy)
+    model.loss(X, y)
+    assert asked == [True, False]  # the last layer passes dx on, the first computes none
+    asked.clear()
+    model.backward(np.ones((16, 3), np.float32))  # the public backward still returns dL/dX
+    assert asked == [True, True]
+
+    class Spy(Linear):  # not exactly Linear: Sequential calls its backward as it is
+        def backward(self, dout, **kwargs):
+            asked.append(kwargs)
+            return super().backward(dout, **kwargs)
+
+    model.layers[0].__class__ = Spy
+    asked.clear()
+    model.loss(X, y)
+    assert asked == [True, {}, True]
 
 
 def test_diverged_weights_are_reported_without_the_per_layer_checks():
